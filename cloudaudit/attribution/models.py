@@ -1,0 +1,166 @@
+"""Attribution's answer: who hosts each endpoint, where, under which law, and why we think so."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import Field
+
+from cloudaudit.model import Model
+
+
+class ProviderKind(StrEnum):
+    CLOUD = "cloud"
+    CDN = "cdn"
+    PAAS = "paas"
+    SAAS = "saas"
+    DNS = "dns"
+    MAIL = "mail"
+    HOSTING = "hosting"
+    SECURITY = "security"
+
+
+class ProviderSummary(Model):
+    """What a report needs to know of one catalogue provider, copied so reports stand alone."""
+
+    id: str
+    name: str
+    kinds: tuple[ProviderKind, ...]
+    headquarters: str = Field(description="ISO 3166 alpha-2 country of the legal headquarters.")
+    jurisdiction: str = Field(description="'US', 'EU', or an ISO country code outside both.")
+    cloud_act: bool = Field(description="Subject to the US CLOUD Act whatever the region.")
+    runs_on: tuple[str, ...] = Field(default=(), description="Infrastructure provider ids.")
+    control_plane_region: str | None = Field(
+        default=None, description="Region global control planes are anchored in, if public."
+    )
+
+
+class Method(StrEnum):
+    """How a fact was established, strongest first."""
+
+    IP_RANGE = "ip_range"
+    NAME_PATTERN = "name_pattern"
+    PLATFORM_FACT = "platform_fact"
+    SELF_HOSTED = "self_hosted"
+    RDAP = "rdap"
+
+
+class EvidenceItem(Model):
+    method: Method
+    subject: str = Field(description="The name or address the fact is about.")
+    detail: str = Field(description="Human-readable: which prefix, pattern or record matched.")
+    source: str = Field(default="", description="Feed id, catalogue pattern or RDAP server.")
+
+
+class LayerRole(StrEnum):
+    """Position of a provider on the path to an endpoint, outermost first."""
+
+    EDGE = "edge"  # CDN / WAF in front of an origin we cannot see
+    SAAS = "saas"
+    PLATFORM = "platform"
+    HOSTING = "hosting"
+    INFRASTRUCTURE = "infrastructure"
+
+
+class ProviderLayer(Model):
+    provider: str = Field(description="Catalogue provider id.")
+    role: LayerRole
+    region: str | None = None
+    is_global: bool = Field(
+        default=False, description="Anycast or regionless: location indeterminate, never guessed."
+    )
+    country: str | None = Field(default=None, description="Data-location country when known.")
+    services: tuple[str, ...] = Field(default=(), description="Provider services, e.g. EC2, S3.")
+    evidence: tuple[EvidenceItem, ...] = ()
+
+
+class Confidence(StrEnum):
+    HIGH = "high"  # published range or several agreeing signals
+    MEDIUM = "medium"  # a name pattern alone, or RDAP mapped by ASN
+    LOW = "low"  # RDAP holder only, or platform fact without an address match
+    NONE = "none"
+
+
+class AddressMatch(Model):
+    """Longest-prefix match of one address against the range snapshot."""
+
+    address: str
+    prefix: str | None = None
+    provider: str | None = None
+    feed: str | None = None
+    region: str | None = None
+    is_global: bool = False
+    services: tuple[str, ...] = ()
+    network_border_group: str | None = None
+    country: str | None = None
+    city: str | None = None
+    rdap_asn: int | None = None
+    rdap_holder: str | None = None
+    rdap_country: str | None = None
+    rdap_error: str | None = None
+
+
+class EndpointRole(StrEnum):
+    SERVICE = "service"
+    WEB = "web"
+    DNS = "dns"
+    MAIL = "mail"
+    SPF = "spf"
+    SRV = "srv"
+
+
+class EndpointAttribution(Model):
+    """The combined answer for one hostname or address."""
+
+    subject: str
+    role: EndpointRole
+    layers: tuple[ProviderLayer, ...] = Field(default=(), description="Outermost layer first.")
+    addresses: tuple[AddressMatch, ...] = ()
+    confidence: Confidence = Confidence.NONE
+    attributed: bool = False
+    unattributed_reason: str | None = None
+    dns_failed: bool = Field(default=False, description="Lookups failed: the answer is unknown.")
+
+    @property
+    def provider(self) -> str | None:
+        """The provider the organisation deals with (outermost layer)."""
+        return self.layers[0].provider if self.layers else None
+
+    @property
+    def infrastructure(self) -> str | None:
+        """The provider at the bottom of the stack (may equal ``provider``)."""
+        return self.layers[-1].provider if self.layers else None
+
+
+class ServiceAttribution(Model):
+    service: str
+    endpoints: tuple[EndpointAttribution, ...] = ()
+
+
+class DomainAttribution(Model):
+    domain: str
+    dns: tuple[EndpointAttribution, ...] = Field(default=(), description="One per NS host.")
+    self_hosted_dns: bool = False
+    mail: tuple[EndpointAttribution, ...] = Field(default=(), description="One per MX host.")
+    spf_senders: tuple[EndpointAttribution, ...] = ()
+    web: tuple[EndpointAttribution, ...] = Field(default=(), description="Probed subdomains.")
+
+
+class SnapshotInfo(Model):
+    """Provenance of the range data an attribution used."""
+
+    version: str
+    generated_at: datetime
+    feeds: int
+    prefixes: int
+    oldest_feed_date: datetime | None = None
+
+
+class AttributionResult(Model):
+    snapshot: SnapshotInfo
+    services: tuple[ServiceAttribution, ...] = ()
+    domains: tuple[DomainAttribution, ...] = ()
+    providers: dict[str, ProviderSummary] = Field(
+        default_factory=dict, description="Every provider referenced above, by id."
+    )

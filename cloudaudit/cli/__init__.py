@@ -1,0 +1,47 @@
+"""The ``cloudaudit`` command line. Each command group lives in its own module here."""
+
+from __future__ import annotations
+
+import signal
+from types import FrameType
+
+import click
+
+from cloudaudit._version import __version__
+
+
+def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
+    # A cron or systemd stop sends SIGTERM: treat it like Ctrl-C so no partial output is left.
+    raise KeyboardInterrupt
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="cloudaudit")
+def cli() -> None:
+    """Audit how much of an organisation's internet presence depends on one cloud provider,
+    region, DNS operator or mail host.
+
+    \b
+    Typical flow:
+      cloudaudit scan example.com                     walk a domain over DNS
+      cloudaudit scan -i inventory.toml -f html -o report.html
+      cloudaudit scan --zone examples/zones/example.zone   audit a zone file offline
+      cloudaudit lookup 52.94.76.1 www.example.com    who hosts this?
+      cloudaudit ranges update                        refresh provider IP ranges
+
+    Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or input error,
+    3 scan incomplete (DNS failures left parts unknown).
+    """
+
+
+def _register_commands() -> None:
+    from cloudaudit.cli import commands
+
+    for command in commands.ALL:
+        cli.add_command(command)
+
+
+def main() -> None:
+    signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    _register_commands()
+    cli()

@@ -1,0 +1,124 @@
+"""Shared pieces of the command line: exit codes, output files, progress and error mapping.
+
+Only the CLI prints, exits or opens output files; stages below it return models or raise
+:mod:`cloudaudit.errors` exceptions.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from enum import IntEnum
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+import click
+
+from cloudaudit.errors import CloudauditError, InputError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class ExitCode(IntEnum):
+    """The documented exit-code contract (README, 'Exit codes')."""
+
+    OK = 0
+    FINDINGS = 1  # findings at or above --fail-on
+    USAGE = 2  # usage, input or data error
+    INCOMPLETE = 3  # DNS failures left parts of the estate unknown
+    INTERRUPTED = 130  # Ctrl-C / SIGTERM
+
+
+def write_output(text: str, output: Path | None) -> None:
+    """Write ``text`` to stdout, or atomically to ``output`` (never a truncated file)."""
+    if output is None or str(output) == "-":
+        sys.stdout.write(text)
+        if text and not text.endswith("\n"):
+            sys.stdout.write("\n")
+        sys.stdout.flush()
+        return
+    write_file_atomically(output, text.encode())
+
+
+def write_file_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside ``path``, fsync, then rename over it."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise InputError(f"cannot write output: {exc.strerror}", source=str(path)) from exc
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException as exc:
+        Path(tmp_name).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot write output: {exc.strerror}", source=str(path)) from exc
+        raise
+
+
+class Progress:
+    """Progress lines on stderr, shown only on a TTY and when not ``--quiet``."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.enabled = not quiet and sys.stderr.isatty()
+
+    def __call__(self, message: str) -> None:
+        if self.enabled:
+            click.echo(f"\r\033[K{message}", err=True, nl=False)
+
+    def done(self) -> None:
+        if self.enabled:
+            click.echo("\r\033[K", err=True, nl=False)
+
+
+def note(message: str, quiet: bool = False) -> None:
+    """A summary or warning line on stderr (suppressed by ``--quiet``)."""
+    if not quiet:
+        click.echo(message, err=True)
+
+
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Map cloudaudit's exception tree to exit codes; the only place errors become text."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except CloudauditError as exc:
+            click.echo(f"cloudaudit: error: {exc}", err=True)
+            sys.exit(ExitCode.USAGE)
+        except KeyboardInterrupt:
+            click.echo("cloudaudit: interrupted", err=True)
+            sys.exit(ExitCode.INTERRUPTED)
+
+    return wrapper
+
+
+FORMAT_CHOICES = ("table", "json", "markdown", "csv", "html")
+
+format_option = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMAT_CHOICES),
+    default="table",
+    show_default=True,
+    help="Output format. json follows the versioned schema (`cloudaudit schema`).",
+)
+output_option = click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the result here (atomically) instead of stdout; '-' is stdout.",
+)
+quiet_option = click.option(
+    "-q", "--quiet", is_flag=True, help="No progress or summary on stderr (for cron)."
+)

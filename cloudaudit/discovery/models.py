@@ -1,0 +1,178 @@
+"""Discovery's evidence: every DNS question asked, its typed outcome, and what it returned."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import Field
+
+from cloudaudit.inventory.models import Inventory
+from cloudaudit.model import SCHEMA_VERSION, Model
+
+
+class Outcome(StrEnum):
+    """How one DNS lookup ended. Failures are evidence, never exceptions."""
+
+    ANSWER = "answer"
+    NXDOMAIN = "nxdomain"
+    NODATA = "nodata"
+    SERVFAIL = "servfail"
+    REFUSED = "refused"
+    FORMERR = "formerr"
+    TIMEOUT = "timeout"
+    CNAME_LOOP = "cname_loop"
+    CHAIN_TOO_LONG = "chain_too_long"
+    NETWORK_ERROR = "network_error"
+    MALFORMED = "malformed"
+    OFFLINE = "offline"  # answered from a zone file, no server involved
+
+    @property
+    def is_failure(self) -> bool:
+        """True when the outcome leaves the truth unknown (not a definite 'does not exist')."""
+        return self not in _DEFINITE
+
+
+_DEFINITE = frozenset({Outcome.ANSWER, Outcome.NXDOMAIN, Outcome.NODATA, Outcome.OFFLINE})
+
+
+class Transport(StrEnum):
+    UDP = "udp"
+    TCP = "tcp"
+    ZONE = "zone"
+
+
+class CnameHop(Model):
+    name: str
+    target: str
+    ttl: int
+
+
+class Record(Model):
+    """One resource record of the final answer, in presentation format."""
+
+    name: str
+    rtype: str
+    ttl: int
+    value: str = Field(description="RFC 1035 presentation text; TXT kept escaped as on the wire.")
+
+
+class DnsQuery(Model):
+    """One question and its outcome. ``cname_chain`` lists hops from qname to the final owner."""
+
+    qname: str
+    qtype: str
+    outcome: Outcome
+    records: tuple[Record, ...] = ()
+    cname_chain: tuple[CnameHop, ...] = ()
+    resolver: str = ""
+    transport: Transport = Transport.UDP
+    truncated: bool = Field(default=False, description="UDP answer had TC set and TCP was used.")
+    attempts: int = 1
+    elapsed_ms: float = 0.0
+    detail: str | None = None
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return tuple(r.value for r in self.records)
+
+
+class HostEvidence(Model):
+    """A and AAAA of one hostname, each with its own CNAME chain."""
+
+    hostname: str
+    a: DnsQuery
+    aaaa: DnsQuery
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        return tuple(
+            r.value for q in (self.a, self.aaaa) for r in q.records if r.rtype in ("A", "AAAA")
+        )
+
+    @property
+    def cname_chain(self) -> tuple[CnameHop, ...]:
+        return self.a.cname_chain or self.aaaa.cname_chain
+
+    @property
+    def canonical_name(self) -> str:
+        chain = self.cname_chain
+        return chain[-1].target if chain else self.hostname
+
+    @property
+    def failed(self) -> bool:
+        return self.a.outcome.is_failure and self.aaaa.outcome.is_failure
+
+
+class SpfNode(Model):
+    """One SPF record on the include/redirect tree (RFC 7208)."""
+
+    domain: str
+    query: DnsQuery
+    record: str | None = None
+    mechanism: str = Field(default="root", description="root, include or redirect")
+    children: tuple[SpfNode, ...] = ()
+    error: str | None = None
+
+
+class SpfEvidence(Model):
+    tree: SpfNode
+    lookup_count: int = Field(description="DNS-querying terms counted per RFC 7208 section 4.6.4.")
+    exceeds_lookup_limit: bool
+    senders: tuple[str, ...] = Field(default=(), description="Every include/redirect domain.")
+
+
+class SrvEvidence(Model):
+    query: DnsQuery
+    targets: tuple[str, ...] = ()
+
+
+class DomainEvidence(Model):
+    """What the walk of one apex domain found. Host names resolved are in ScanEvidence.hosts."""
+
+    domain: str
+    soa: DnsQuery
+    ns: DnsQuery
+    mx: DnsQuery
+    txt: DnsQuery
+    dmarc: DnsQuery
+    caa: DnsQuery
+    spf: SpfEvidence | None = None
+    srv: tuple[SrvEvidence, ...] = ()
+    subdomains: tuple[str, ...] = Field(default=(), description="Probed names that exist.")
+    ns_hosts: tuple[str, ...] = ()
+    mx_hosts: tuple[str, ...] = ()
+
+
+class ScanStats(Model):
+    queries: int = 0
+    cache_hits: int = 0
+    failures: int = 0
+    elapsed_s: float = 0.0
+
+
+class ScanEvidence(Model):
+    """Root of the evidence document `cloudaudit scan --format json` writes."""
+
+    schema_version: str = SCHEMA_VERSION
+    tool_version: str
+    started_at: datetime
+    finished_at: datetime
+    resolvers: tuple[str, ...] = ()
+    source: str = Field(default="dns", description="'dns' for a live scan, 'zone' for zone files.")
+    inventory: Inventory
+    domains: tuple[DomainEvidence, ...] = ()
+    hosts: dict[str, HostEvidence] = Field(
+        default_factory=dict, description="Every hostname resolved, keyed by its A-label name."
+    )
+    stats: ScanStats = ScanStats()
+    interrupted: bool = False
+
+    @property
+    def complete(self) -> bool:
+        """False when any lookup failed or the scan was cut short: parts stay unknown."""
+        if self.interrupted:
+            return False
+        queries = [q for d in self.domains for q in (d.soa, d.ns, d.mx)]
+        queries += [q for h in self.hosts.values() for q in (h.a, h.aaaa)]
+        return not any(q.outcome.is_failure for q in queries)
