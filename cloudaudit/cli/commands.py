@@ -1,4 +1,4 @@
-"""The list of commands the CLI offers; each command module appends itself here."""
+"""Every command the CLI offers. Add one import and one list entry per command module."""
 
 from __future__ import annotations
 
