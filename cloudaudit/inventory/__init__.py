@@ -1,1 +1,1 @@
-"""inventory stage."""
+"""Inventory stage: what an organisation owns, read from files, arguments or zone files."""

@@ -1,0 +1,293 @@
+"""Read an inventory from TOML, YAML or JSON, a plain domain list, or BIND zone files.
+
+The file schema (TOML shown; YAML and JSON use the same keys)::
+
+    organisation = "Example GmbH"
+    domains = ["example.de", "example.com"]
+
+    [[services]]
+    name = "Web shop"
+    criticality = "critical"          # critical | high | medium | low
+    owner = "ecommerce@example.de"
+    endpoints = ["shop.example.de", "https://api.example.de/v1", "192.0.2.10"]
+    required_jurisdiction = "EU"      # optional: 'EU' or an ISO country code
+    required_data_countries = ["DE"]  # optional
+
+Every error names the file and, where the decoder or the document tells us, the line and the
+field (``inventory.toml:12: services[1].criticality: ...``). Unknown keys are errors, so a typo
+is never silently ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+import tomllib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import dns.exception
+import dns.rdatatype
+import dns.zone
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cloudaudit.errors import InventoryError
+from cloudaudit.inventory.models import Criticality, Inventory, Service
+from cloudaudit.inventory.names import normalise_hostname, parse_endpoint
+
+
+class _ServiceFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    criticality: Criticality = Criticality.MEDIUM
+    owner: str | None = None
+    endpoints: list[str] = []
+    required_jurisdiction: str | None = Field(default=None, pattern=r"^(EU|[A-Z]{2})$")
+    required_data_countries: list[str] = []
+
+
+class _InventoryFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    organisation: str = "unnamed organisation"
+    domains: list[str] = []
+    services: list[_ServiceFile] = []
+
+
+def _field_path(loc: Sequence[int | str]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def _line_of(text: str, loc: Sequence[int | str]) -> int | None:
+    """Best-effort line of the innermost named key of ``loc`` (TOML/JSON carry no positions)."""
+    keys = [part for part in loc if isinstance(part, str)]
+    if not keys:
+        return None
+    pattern = re.compile(rf"""^\s*["']?{re.escape(keys[-1])}["']?\s*[:=]""", re.MULTILINE)
+    # Walk to the n-th occurrence when the key repeats across list items.
+    index = next((part for part in reversed(loc) if isinstance(part, int)), 0)
+    matches = list(pattern.finditer(text))
+    if not matches:
+        return None
+    match = matches[min(index, len(matches) - 1)]
+    return text.count("\n", 0, match.start()) + 1
+
+
+def _yaml_line(text: str, loc: Sequence[int | str]) -> int | None:
+    try:
+        node: yaml.Node | None = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            node = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            node = node.value[part] if part < len(node.value) else None
+        else:
+            break
+        if node is None:
+            return None
+    return node.start_mark.line + 1 if node is not None else None
+
+
+def _decode(text: str, source: str, kind: str) -> Any:
+    try:
+        if kind == "toml":
+            return tomllib.loads(text)
+        if kind == "json":
+            return json.loads(text)
+        return yaml.safe_load(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        raise InventoryError(
+            f"TOML syntax error: {exc}", source=source, line=int(match[1]) if match else None
+        ) from exc
+    except json.JSONDecodeError as exc:
+        raise InventoryError(f"JSON syntax error: {exc.msg}", source=source, line=exc.lineno) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InventoryError(
+            f"YAML syntax error: {getattr(exc, 'problem', exc)}",
+            source=source,
+            line=mark.line + 1 if mark else None,
+        ) from exc
+
+
+def _kind_of(path_name: str, text: str) -> str:
+    suffix = Path(path_name).suffix.lower()
+    if suffix in (".toml",):
+        return "toml"
+    if suffix in (".json",):
+        return "json"
+    if suffix in (".yaml", ".yml"):
+        return "yaml"
+    stripped = text.lstrip()
+    if stripped.startswith(("{", "[")):
+        return "json"
+    return "toml" if re.search(r"^\s*\[\[?services\]?\]|^\s*\w+\s*=", text, re.M) else "yaml"
+
+
+def parse_inventory(text: str, source: str, kind: str | None = None) -> Inventory:
+    """Parse and validate inventory ``text``; ``kind`` is toml, yaml or json (guessed if None)."""
+    kind = kind or _kind_of(source, text)
+    data = _decode(text, source, kind)
+    if not isinstance(data, dict):
+        raise InventoryError("the document must be a mapping of keys", source=source, line=1)
+    try:
+        document = _InventoryFile.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = error["loc"]
+        line = _yaml_line(text, loc) if kind == "yaml" else _line_of(text, loc)
+        raise InventoryError(error["msg"], source=source, line=line, field=_field_path(loc)) from exc
+    return _normalise(document, text, source, kind)
+
+
+def _normalise(document: _InventoryFile, text: str, source: str, kind: str) -> Inventory:
+    def fail(message: str, loc: tuple[int | str, ...]) -> InventoryError:
+        line = _yaml_line(text, loc) if kind == "yaml" else _line_of(text, loc)
+        return InventoryError(message, source=source, line=line, field=_field_path(loc))
+
+    domains: list[str] = []
+    for index, raw in enumerate(document.domains):
+        try:
+            domains.append(normalise_hostname(raw))
+        except ValueError as exc:
+            raise fail(str(exc), ("domains", index)) from exc
+    services: list[Service] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(document.services):
+        if entry.name in seen:
+            raise fail(f"duplicate service name {entry.name!r}", ("services", index, "name"))
+        seen.add(entry.name)
+        endpoints = []
+        for position, raw in enumerate(entry.endpoints):
+            try:
+                endpoints.append(parse_endpoint(raw))
+            except ValueError as exc:
+                raise fail(str(exc), ("services", index, "endpoints", position)) from exc
+        for country in entry.required_data_countries:
+            if not re.fullmatch(r"[A-Z]{2}", country):
+                raise fail(
+                    f"{country!r} is not an ISO 3166 alpha-2 code",
+                    ("services", index, "required_data_countries"),
+                )
+        services.append(
+            Service(
+                name=entry.name,
+                criticality=entry.criticality,
+                owner=entry.owner,
+                endpoints=tuple(endpoints),
+                required_jurisdiction=entry.required_jurisdiction,
+                required_data_countries=tuple(entry.required_data_countries),
+            )
+        )
+    return with_digest(
+        Inventory(
+            organisation=document.organisation,
+            domains=tuple(dict.fromkeys(domains)),
+            services=tuple(services),
+            source=source,
+        )
+    )
+
+
+def with_digest(inventory: Inventory) -> Inventory:
+    """Set ``digest``: sha256 of the normalised content, the same whatever file format."""
+    content = inventory.model_dump(mode="json", exclude={"source", "digest"})
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    return inventory.model_copy(update={"digest": hashlib.sha256(canonical.encode()).hexdigest()})
+
+
+def _read_text(path: Path | str) -> tuple[str, str]:
+    if str(path) == "-":
+        return sys.stdin.read(), "<stdin>"
+    try:
+        return Path(path).read_text(encoding="utf-8"), str(path)
+    except OSError as exc:
+        raise InventoryError(f"cannot read: {exc.strerror}", source=str(path)) from exc
+    except UnicodeDecodeError as exc:
+        raise InventoryError(f"not UTF-8 text: {exc.reason}", source=str(path)) from exc
+
+
+def load_inventory(path: Path | str) -> Inventory:
+    """Read an inventory file (``-`` reads stdin)."""
+    text, source = _read_text(path)
+    return parse_inventory(text, source)
+
+
+def read_domain_list(text: str, source: str) -> list[str]:
+    """One domain per line; ``#`` starts a comment; blank lines are ignored."""
+    names: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        entry = line.split("#", 1)[0].strip()
+        if not entry:
+            continue
+        try:
+            names.append(normalise_hostname(entry))
+        except ValueError as exc:
+            raise InventoryError(str(exc), source=source, line=number) from exc
+    return names
+
+
+def load_domain_list(path: Path | str) -> Inventory:
+    text, source = _read_text(path)
+    return inventory_from_domains(read_domain_list(text, source), source=source)
+
+
+def inventory_from_domains(names: Iterable[str], source: str = "<arguments>") -> Inventory:
+    domains: list[str] = []
+    for name in names:
+        try:
+            domains.append(normalise_hostname(name))
+        except ValueError as exc:
+            raise InventoryError(str(exc), source=source, field=name) from exc
+    return with_digest(Inventory(domains=tuple(dict.fromkeys(domains)), source=source))
+
+
+def read_zone(path: Path | str, origin: str | None = None) -> dns.zone.Zone:
+    """Parse a BIND zone file; the origin comes from ``origin``, $ORIGIN or the SOA owner."""
+    text, source = _read_text(path)
+    try:
+        return dns.zone.from_text(
+            text,
+            origin=normalise_hostname(origin) + "." if origin else None,
+            relativize=False,
+            filename=source,
+            check_origin=True,
+        )
+    except dns.exception.SyntaxError as exc:
+        match = re.search(r":(\d+): (.*)$", str(exc))
+        if match:
+            raise InventoryError(match[2], source=source, line=int(match[1])) from exc
+        raise InventoryError(str(exc), source=source) from exc
+    except dns.zone.NoSOA as exc:
+        raise InventoryError("zone has no SOA record at its origin", source=source) from exc
+    except dns.zone.NoNS as exc:
+        raise InventoryError("zone has no NS records at its origin", source=source) from exc
+    except dns.exception.DNSException as exc:
+        raise InventoryError(str(exc) or type(exc).__name__, source=source) from exc
+    except ValueError as exc:
+        raise InventoryError(str(exc), source=source) from exc
+
+
+def inventory_from_zones(
+    paths: Sequence[Path | str], base: Inventory | None = None
+) -> tuple[Inventory, list[dns.zone.Zone]]:
+    """Zones to audit offline: their origins join ``base``'s domains (or form a new inventory)."""
+    zones = [read_zone(path) for path in paths]
+    origins = [zone.origin.to_text(omit_final_dot=True).lower() for zone in zones if zone.origin]
+    if base is None:
+        inventory = inventory_from_domains(origins, source=", ".join(str(p) for p in paths))
+    else:
+        merged = tuple(dict.fromkeys([*base.domains, *origins]))
+        inventory = with_digest(base.model_copy(update={"domains": merged}))
+    return inventory, zones
