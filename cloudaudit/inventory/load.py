@@ -111,7 +111,9 @@ def _decode(text: str, source: str, kind: str) -> Any:
             f"TOML syntax error: {exc}", source=source, line=int(match[1]) if match else None
         ) from exc
     except json.JSONDecodeError as exc:
-        raise InventoryError(f"JSON syntax error: {exc.msg}", source=source, line=exc.lineno) from exc
+        raise InventoryError(
+            f"JSON syntax error: {exc.msg}", source=source, line=exc.lineno
+        ) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InventoryError(
@@ -147,7 +149,9 @@ def parse_inventory(text: str, source: str, kind: str | None = None) -> Inventor
         error = exc.errors()[0]
         loc = error["loc"]
         line = _yaml_line(text, loc) if kind == "yaml" else _line_of(text, loc)
-        raise InventoryError(error["msg"], source=source, line=line, field=_field_path(loc)) from exc
+        raise InventoryError(
+            error["msg"], source=source, line=line, field=_field_path(loc)
+        ) from exc
     return _normalise(document, text, source, kind)
 
 

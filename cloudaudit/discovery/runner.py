@@ -1,0 +1,297 @@
+"""The thin async loop that drives the walk: asks the backend, caches, assembles evidence.
+
+Each (name, type) is asked once per scan: concurrent callers share one task, so the same NS
+host used by a thousand domains costs one lookup. CNAME chains are followed hop by hop when a
+resolver (or a zone file) returns only part of one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import dns.zone
+
+from cloudaudit._version import __version__
+from cloudaudit.discovery.config import ScanConfig
+from cloudaudit.discovery.interface import DnsBackend, RawAnswer
+from cloudaudit.discovery.models import (
+    CnameHop,
+    DnsQuery,
+    DomainEvidence,
+    HostEvidence,
+    Outcome,
+    ScanEvidence,
+    ScanStats,
+    SpfEvidence,
+    SpfNode,
+    SrvEvidence,
+)
+from cloudaudit.discovery.walk import (
+    follow_chain,
+    make_query,
+    spf_record,
+    spf_terms,
+    target_names,
+)
+from cloudaudit.inventory.models import EndpointKind, Inventory
+
+ProgressCallback = Callable[[int, int], None]
+_SPF_MAX_DEPTH = 12
+
+
+class Discovery:
+    """One scan's state: the backend, the per-scan cache and the counters."""
+
+    def __init__(self, backend: DnsBackend, config: ScanConfig) -> None:
+        self.backend = backend
+        self.config = config
+        self.lookups: dict[tuple[str, str], asyncio.Task[DnsQuery]] = {}
+        self.hosts: dict[str, asyncio.Task[HostEvidence]] = {}
+        self.cache_hits = 0
+
+    def lookup(self, name: str, rdtype: str) -> Awaitable[DnsQuery]:
+        key = (name, rdtype)
+        task = self.lookups.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._resolve(name, rdtype))
+            self.lookups[key] = task
+        else:
+            self.cache_hits += 1
+        return task
+
+    async def _resolve(self, qname: str, rdtype: str) -> DnsQuery:
+        started = time.perf_counter()
+        hops: list[CnameHop] = []
+        seen = {qname}
+        current = qname
+        attempts = 0
+        while True:
+            raw = await self.backend.ask(current, rdtype)
+            attempts += raw.attempts
+            step = follow_chain(current, rdtype, raw.records, seen)
+            hops.extend(step.hops)
+            outcome, detail = _classify(raw, bool(step.data)), None
+            if step.loop:
+                outcome, detail = Outcome.CNAME_LOOP, f"CNAME loop back to {step.final_name}"
+            elif len(hops) > self.config.max_chain:
+                outcome = Outcome.CHAIN_TOO_LONG
+                detail = f"more than {self.config.max_chain} CNAME hops"
+            elif outcome is Outcome.NODATA and step.hops and step.final_name != current:
+                current = step.final_name  # resolver gave part of the chain: ask for the rest
+                continue
+            return make_query(
+                qname,
+                rdtype,
+                outcome,
+                raw,
+                hops,
+                step.data,
+                attempts=attempts,
+                elapsed_ms=(time.perf_counter() - started) * 1000,
+                max_records=self.config.max_records,
+                max_value_length=self.config.max_value_length,
+                detail=detail,
+            )
+
+    def host(self, name: str) -> Awaitable[HostEvidence]:
+        task = self.hosts.get(name)
+        if task is None:
+            task = asyncio.ensure_future(self._host(name))
+            self.hosts[name] = task
+        return task
+
+    async def _host(self, name: str) -> HostEvidence:
+        a, aaaa = await asyncio.gather(self.lookup(name, "A"), self.lookup(name, "AAAA"))
+        return HostEvidence(hostname=name, a=a, aaaa=aaaa)
+
+    async def domain(self, domain: str) -> DomainEvidence:
+        soa, ns, mx, txt, dmarc, caa = await asyncio.gather(
+            self.lookup(domain, "SOA"),
+            self.lookup(domain, "NS"),
+            self.lookup(domain, "MX"),
+            self.lookup(domain, "TXT"),
+            self.lookup(f"_dmarc.{domain}", "TXT"),
+            self.lookup(domain, "CAA"),
+        )
+        ns_hosts = target_names(ns)
+        mx_hosts = target_names(mx)
+        srv_queries = await asyncio.gather(
+            *(self.lookup(f"{label}.{domain}", "SRV") for label in self.config.srv_names)
+        )
+        srv = tuple(
+            SrvEvidence(query=q, targets=tuple(target_names(q)))
+            for q in srv_queries
+            if q.outcome is not Outcome.NXDOMAIN
+        )
+        probed = [domain, *(f"{label}.{domain}" for label in self.config.subdomains)]
+        wanted = [*ns_hosts, *mx_hosts, *(t for s in srv for t in s.targets), *probed]
+        results = await asyncio.gather(*(self.host(name) for name in dict.fromkeys(wanted)))
+        by_name = {h.hostname: h for h in results}
+        subdomains = tuple(n for n in probed if _exists(by_name[n]))
+        spf = await self.spf(domain, txt)
+        return DomainEvidence(
+            domain=domain,
+            soa=soa,
+            ns=ns,
+            mx=mx,
+            txt=txt,
+            dmarc=dmarc,
+            caa=caa,
+            spf=spf,
+            srv=srv,
+            subdomains=subdomains,
+            ns_hosts=tuple(ns_hosts),
+            mx_hosts=tuple(mx_hosts),
+        )
+
+    async def spf(self, domain: str, txt: DnsQuery) -> SpfEvidence | None:
+        record, _ = spf_record(txt)
+        if record is None:
+            return None
+        visited = {domain}
+        lookups = 0
+        senders: list[str] = []
+
+        async def node(name: str, query: DnsQuery, mechanism: str, depth: int) -> SpfNode:
+            nonlocal lookups
+            text, error = spf_record(query)
+            if text is None:
+                return SpfNode(domain=name, query=query, mechanism=mechanism, error=error)
+            terms = spf_terms(text)
+            lookups += terms.lookups
+            errors = [*([error] if error else []), *terms.errors]
+            children: list[SpfNode] = []
+            for child_mechanism, target in terms.follow:
+                senders.append(target)
+                if target in visited:
+                    errors.append(f"{child_mechanism}:{target} loops back; not followed again")
+                    continue
+                if depth >= _SPF_MAX_DEPTH or lookups > 2 * self.config.spf_lookup_limit:
+                    errors.append(f"{child_mechanism}:{target} not followed: lookup limit")
+                    continue
+                visited.add(target)
+                child_query = await self.lookup(target, "TXT")
+                children.append(await node(target, child_query, child_mechanism, depth + 1))
+            return SpfNode(
+                domain=name,
+                query=query,
+                record=text,
+                mechanism=mechanism,
+                children=tuple(children),
+                error="; ".join(errors) or None,
+            )
+
+        tree = await node(domain, txt, "root", 0)
+        return SpfEvidence(
+            tree=tree,
+            lookup_count=lookups,
+            exceeds_lookup_limit=lookups > self.config.spf_lookup_limit,
+            senders=tuple(dict.fromkeys(senders)),
+        )
+
+
+def _classify(raw: RawAnswer, has_data: bool) -> Outcome:
+    """NOERROR without data of the asked type is NODATA (RFC 2308), with data an answer."""
+    if raw.outcome is Outcome.ANSWER:
+        return Outcome.ANSWER if has_data else Outcome.NODATA
+    return raw.outcome
+
+
+def _exists(host: HostEvidence) -> bool:
+    return not all(q.outcome in (Outcome.NXDOMAIN, Outcome.OFFLINE) for q in (host.a, host.aaaa))
+
+
+async def discover(
+    inventory: Inventory,
+    config: ScanConfig,
+    backend: DnsBackend,
+    progress: ProgressCallback | None = None,
+    source: str = "dns",
+) -> ScanEvidence:
+    """Walk every domain and resolve every endpoint of ``inventory``."""
+    started_at = datetime.now(UTC)
+    started = time.perf_counter()
+    walker = Discovery(backend, config)
+    endpoint_hosts = [
+        e.host for s in inventory.services for e in s.endpoints if e.kind is not EndpointKind.IP
+    ]
+    total = len(inventory.domains) + len(endpoint_hosts)
+    done = 0
+    # Bound the domains walked at once so task count (and memory) stays flat on big estates.
+    gate = asyncio.Semaphore(max(4, config.concurrency // 8))
+
+    async def tick(work: Awaitable[object]) -> object:
+        nonlocal done
+        async with gate:
+            result = await work
+        done += 1
+        if progress:
+            progress(done, total)
+        return result
+
+    try:
+        domain_results = await asyncio.gather(*(tick(walker.domain(d)) for d in inventory.domains))
+        await asyncio.gather(*(tick(walker.host(h)) for h in dict.fromkeys(endpoint_hosts)))
+    finally:
+        await backend.close()
+    domains = tuple(d for d in domain_results if isinstance(d, DomainEvidence))
+    probed = {f"{label}.{d.domain}" for d in domains for label in config.subdomains}
+    probed |= {d.domain for d in domains}
+    hosts: dict[str, HostEvidence] = {}
+    for name, task in sorted(walker.hosts.items()):
+        host = task.result()
+        if name in probed and not _exists(host) and name not in endpoint_hosts:
+            continue  # a probe that found nothing is not a host of the estate
+        hosts[name] = host
+    queries = [t.result() for t in walker.lookups.values()]
+    return ScanEvidence(
+        tool_version=__version__,
+        started_at=started_at,
+        finished_at=datetime.now(UTC),
+        resolvers=tuple(sorted({q.resolver for q in queries if q.resolver})),
+        source=source,
+        inventory=inventory,
+        domains=domains,
+        hosts=hosts,
+        stats=ScanStats(
+            queries=int(getattr(backend, "queries_sent", len(queries))),
+            cache_hits=walker.cache_hits,
+            failures=sum(1 for q in queries if q.outcome.is_failure),
+            elapsed_s=round(time.perf_counter() - started, 3),
+        ),
+    )
+
+
+def run_scan(
+    inventory: Inventory,
+    config: ScanConfig,
+    *,
+    zones: list[dns.zone.Zone] | None = None,
+    progress: ProgressCallback | None = None,
+) -> ScanEvidence:
+    """Synchronous entry point: a network scan, or an offline one when ``zones`` are given.
+
+    Ctrl-C propagates as KeyboardInterrupt after the loop is cancelled; nothing is returned,
+    so the caller writes no partial output.
+    """
+    from cloudaudit.discovery.network import NetworkBackend
+    from cloudaudit.discovery.zonefile import ZoneBackend
+
+    async def main() -> ScanEvidence:
+        backend: DnsBackend
+        if zones:
+            backend = ZoneBackend(zones)
+            return await discover(inventory, config, backend, progress, source="zone")
+        backend = NetworkBackend(
+            config.resolvers,
+            timeout=config.timeout,
+            retries=config.retries,
+            concurrency=config.concurrency,
+            rate_limit=config.rate_limit,
+        )
+        return await discover(inventory, config, backend, progress)
+
+    return asyncio.run(main())
