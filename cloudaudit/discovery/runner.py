@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import dns.zone
 
 from cloudaudit._version import __version__
 from cloudaudit.discovery.config import ScanConfig
-from cloudaudit.discovery.interface import DnsBackend, RawAnswer
+from cloudaudit.discovery.interface import DnsBackend, RawAnswer, RawRecord
 from cloudaudit.discovery.models import (
     CnameHop,
     DnsQuery,
@@ -82,6 +83,13 @@ class Discovery:
             elif outcome is Outcome.NODATA and step.hops and step.final_name != current:
                 current = step.final_name  # resolver gave part of the chain: ask for the rest
                 continue
+            elif outcome is Outcome.SERVFAIL and rdtype != "CNAME" and not step.hops:
+                walked = await self._walk_hops(current, rdtype, seen)
+                if walked is not None:
+                    hops.extend(walked.hops)
+                    outcome, detail, raw = walked.outcome, walked.detail, walked.raw
+                    step.data = walked.data
+                    attempts += walked.attempts
             return make_query(
                 qname,
                 rdtype,
@@ -95,6 +103,40 @@ class Discovery:
                 max_value_length=self.config.max_value_length,
                 detail=detail,
             )
+
+    async def _walk_hops(self, name: str, rdtype: str, seen: set[str]) -> _HopWalk | None:
+        """Follow a chain one CNAME query at a time after the resolver gave up on it.
+
+        Recursive resolvers answer SERVFAIL for CNAME loops and for chains longer than their
+        own limit (Unbound stops after 11 restarts), hiding the chain. Asking for the CNAME
+        record of each name shows it hop by hop. None when ``name`` has no CNAME at all.
+        """
+        hops: list[CnameHop] = []
+        current = name
+        attempts = 0
+        while len(hops) <= self.config.max_chain:
+            raw = await self.backend.ask(current, "CNAME")
+            attempts += raw.attempts
+            step = follow_chain(current, "CNAME", raw.records, set())
+            cname = next((r for r in step.data if r.rtype == "CNAME"), None)
+            if cname is None:
+                if not hops:
+                    return None
+                final = await self.backend.ask(current, rdtype)
+                attempts += final.attempts
+                data = [r for r in final.records if r.name == current and r.rtype == rdtype]
+                outcome = _classify(final, bool(data))
+                note = "resolver failed on the whole chain; followed it hop by hop"
+                return _HopWalk(hops, data, outcome, note, final, attempts)
+            target = cname.rdata.to_text().rstrip(".").lower()
+            hops.append(CnameHop(name=current, target=target, ttl=cname.ttl))
+            if target in seen:
+                detail = f"CNAME loop back to {target}"
+                return _HopWalk(hops, [], Outcome.CNAME_LOOP, detail, raw, attempts)
+            seen.add(target)
+            current = target
+        detail = f"more than {self.config.max_chain} CNAME hops"
+        return _HopWalk(hops, [], Outcome.CHAIN_TOO_LONG, detail, raw, attempts)
 
     def host(self, name: str) -> Awaitable[HostEvidence]:
         task = self.hosts.get(name)
@@ -191,6 +233,16 @@ class Discovery:
             exceeds_lookup_limit=lookups > self.config.spf_lookup_limit,
             senders=tuple(dict.fromkeys(senders)),
         )
+
+
+@dataclass(slots=True)
+class _HopWalk:
+    hops: list[CnameHop]
+    data: list[RawRecord]
+    outcome: Outcome
+    detail: str
+    raw: RawAnswer
+    attempts: int
 
 
 def _classify(raw: RawAnswer, has_data: bool) -> Outcome:

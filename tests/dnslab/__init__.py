@@ -1,0 +1,271 @@
+"""A real DNS test lab: Knot serves a private root and child zones, Unbound recurses over it.
+
+Scans run against Unbound exactly as they would against a resolver on the internet, but every
+packet stays on 127.0.0.0/8. Tests (and bench/) describe zones as record text; the lab adds the
+SOA and NS at each apex and the delegations in the parents, creating empty parents as needed.
+
+    with DnsLab({"example.": "www 300 IN A 192.0.2.1"}) as lab:
+        lab.resolver  # "127.77.x.2:53" for --resolver
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import dns.message
+import dns.query
+import dns.rcode
+
+KNOTD = shutil.which("knotd") or "/usr/sbin/knotd"
+UNBOUND = shutil.which("unbound") or "/usr/sbin/unbound"
+_NS_NAME = "ns.nic.lab."
+_lab_numbers = itertools.count(1)
+
+
+def servers_available() -> bool:
+    return os.path.exists(KNOTD) and os.path.exists(UNBOUND)
+
+
+def _free_subnet() -> int:
+    """A 127.77.N.0 block whose .1 port 53 is free (parallel runs and leftovers avoided)."""
+    base = (os.getpid() * 7) % 200
+    for _ in range(250):
+        number = (base + next(_lab_numbers)) % 250 + 1
+        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            probe.bind((f"127.77.{number}.1", 53))
+            return number
+        except OSError:
+            continue
+        finally:
+            probe.close()
+    raise RuntimeError("no free 127.77.N.0 block for the DNS lab")
+
+
+def _parent(origin: str, origins: set[str]) -> str:
+    labels = origin.split(".")[1:]
+    while True:
+        candidate = ".".join(labels) or "."
+        if candidate in origins or candidate == ".":
+            return candidate
+        labels = labels[1:]
+
+
+class DnsLab:
+    """Knot (authoritative, root and children) and Unbound (recursive) on loopback."""
+
+    def __init__(self, zones: Mapping[str, str], *, broken_zones: tuple[str, ...] = ()) -> None:
+        self.number = _free_subnet()
+        self.auth_address = f"127.77.{self.number}.1"
+        self.resolver_address = f"127.77.{self.number}.2"
+        self.dead_address = f"127.77.{self.number}.9"  # nothing ever listens here
+        self.refused_name = "www.refused.lab"  # Unbound answers REFUSED below refused.lab.
+        self.zones = {self._absolute(k): v for k, v in zones.items()}
+        self.broken_zones = tuple(self._absolute(z) for z in broken_zones)
+        self.directory = Path(tempfile.mkdtemp(prefix="cloudaudit-dnslab-"))
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    @staticmethod
+    def _absolute(origin: str) -> str:
+        return origin if origin.endswith(".") else origin + "."
+
+    @property
+    def resolver(self) -> str:
+        return f"{self.resolver_address}:53"
+
+    @property
+    def authoritative(self) -> str:
+        return f"{self.auth_address}:53"
+
+    # --- zone assembly (pure) -------------------------------------------------------------
+    def _zone_texts(self) -> dict[str, str]:
+        origins = set(self.zones) | {"."} | {"lab."} | set(self.broken_zones)
+        for origin in list(origins):
+            labels = origin.rstrip(".").split(".")
+            for depth in range(1, len(labels)):
+                tld = ".".join(labels[-depth:]) + "."
+                if depth == 1:
+                    origins.add(tld)  # every TLD exists so delegations have a parent
+        texts: dict[str, list[str]] = {o: [] for o in origins}
+        for origin in origins:
+            texts[origin] += [
+                f"$ORIGIN {origin}",
+                f"@ 3600 IN SOA {_NS_NAME} hostmaster.nic.lab. 1 3600 600 86400 60",
+                f"@ 3600 IN NS {_NS_NAME}",
+            ]
+            if origin != ".":
+                texts[_parent(origin, origins)].append(f"{origin} 3600 IN NS {_NS_NAME}")
+        texts["lab."].append(f"{_NS_NAME} 3600 IN A {self.auth_address}")
+        texts["."].append(f"{_NS_NAME} 3600 IN A {self.auth_address}")  # glue for lab.
+        for origin, body in self.zones.items():
+            texts[origin] += [f"$ORIGIN {origin}", body.replace("{dead}", self.dead_address)]
+        return {
+            origin: "\n".join(lines) + "\n"
+            for origin, lines in texts.items()
+            if origin not in self.broken_zones
+        }
+
+    # --- processes ------------------------------------------------------------------------
+    def start(self) -> DnsLab:
+        zone_dir = self.directory / "zones"
+        zone_dir.mkdir()
+        (self.directory / "db").mkdir()
+        zone_entries = []
+        for index, (origin, text) in enumerate(sorted(self._zone_texts().items())):
+            path = zone_dir / f"z{index}.zone"
+            path.write_text(text, encoding="utf-8")
+            zone_entries.append(f'  - domain: "{origin}"\n    file: "{path}"')
+        for index, origin in enumerate(self.broken_zones):
+            path = zone_dir / f"broken{index}.zone"
+            path.write_text("this is not a zone file\n", encoding="utf-8")
+            zone_entries.append(f'  - domain: "{origin}"\n    file: "{path}"')
+        knot_conf = self.directory / "knot.conf"
+        knot_conf.write_text(
+            f"""server:
+  rundir: "{self.directory}"
+  user: root:root
+  listen: {self.auth_address}@53
+database:
+  storage: "{self.directory}/db"
+log:
+  - target: "{self.directory}/knot.log"
+    any: info
+control:
+  listen: "{self.directory}/knot.sock"
+template:
+  - id: default
+    semantic-checks: off
+    zonefile-sync: -1
+    zonefile-load: whole
+    journal-content: none
+zone:
+{chr(10).join(zone_entries)}
+""",
+            encoding="utf-8",
+        )
+        hints = self.directory / "root.hints"
+        hints.write_text(f". 3600000 NS {_NS_NAME}\n{_NS_NAME} 3600000 A {self.auth_address}\n")
+        unbound_conf = self.directory / "unbound.conf"
+        unbound_conf.write_text(
+            f"""server:
+  interface: {self.resolver_address}
+  port: 53
+  do-ip6: no
+  do-not-query-localhost: no
+  username: ""
+  chroot: ""
+  directory: "{self.directory}"
+  pidfile: "{self.directory}/unbound.pid"
+  use-syslog: no
+  logfile: "{self.directory}/unbound.log"
+  verbosity: 1
+  root-hints: "{hints}"
+  module-config: "iterator"
+  access-control: 127.0.0.0/8 allow
+  num-threads: 1
+  so-reuseport: no
+  qname-minimisation: no
+  harden-referral-path: no
+  infra-cache-min-rtt: 50
+  max-udp-size: 1232
+  local-zone: "refused.lab." refuse
+remote-control:
+  control-enable: yes
+  control-interface: "{self.directory}/unbound.ctl"
+  control-use-cert: no
+""",
+            encoding="utf-8",
+        )
+        self._spawn([KNOTD, "-c", str(knot_conf)], "knotd")
+        self._wait_for(self.auth_address, ".", "SOA")
+        self._spawn([UNBOUND, "-d", "-c", str(unbound_conf)], "unbound")
+        self._wait_for(self.resolver_address, "lab.", "SOA")
+        return self
+
+    def _spawn(self, argv: list[str], name: str) -> None:
+        log = open(self.directory / f"{name}.stderr", "wb")  # noqa: SIM115 - lives with process
+        self.processes.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT))
+
+    def _wait_for(self, address: str, name: str, rdtype: str, seconds: float = 15.0) -> None:
+        deadline = time.monotonic() + seconds
+        query = dns.message.make_query(name, rdtype)
+        while time.monotonic() < deadline:
+            if any(p.poll() is not None for p in self.processes):
+                break
+            try:
+                response = dns.query.udp(query, address, timeout=0.3)
+                if response.rcode() == dns.rcode.NOERROR:
+                    return
+            except (OSError, dns.exception.DNSException):
+                pass
+            time.sleep(0.05)
+        logs = self.logs()
+        self.stop()
+        raise RuntimeError(f"DNS lab server at {address} did not come up:\n{logs}")
+
+    def logs(self) -> str:
+        paths = sorted(self.directory.glob("*.log")) + sorted(self.directory.glob("*.stderr"))
+        chunks = [f"--- {p.name}\n{p.read_text(errors='replace')[-4000:]}" for p in paths]
+        return "\n".join(chunks)
+
+    def flush_cache(self) -> None:
+        """Empty Unbound's cache so the next scan starts cold."""
+        subprocess.run(
+            ["unbound-control", "-c", str(self.directory / "unbound.conf"), "reload"],
+            check=True,
+            capture_output=True,
+        )
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        self.processes.clear()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def __enter__(self) -> DnsLab:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@contextmanager
+def silent_udp_server(address: str) -> Iterator[str]:
+    """A UDP socket that reads queries and never answers: a resolver that times out."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind((address, 0))
+    sock.settimeout(0.2)
+    stop = threading.Event()
+
+    def swallow() -> None:
+        while not stop.is_set():
+            try:
+                sock.recvfrom(4096)
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=swallow, daemon=True)
+    thread.start()
+    try:
+        yield f"{address}:{sock.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        sock.close()
