@@ -4,4 +4,6 @@ from __future__ import annotations
 
 import click
 
-ALL: list[click.Command] = []
+from cloudaudit.cli.scan import scan
+
+ALL: list[click.Command] = [scan]

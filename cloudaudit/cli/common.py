@@ -105,6 +105,7 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
 FORMAT_CHOICES = ("table", "json", "markdown", "csv", "html")
 
 format_option = click.option(
+    "-f",
     "--format",
     "output_format",
     type=click.Choice(FORMAT_CHOICES),

@@ -253,7 +253,11 @@ def _classify(raw: RawAnswer, has_data: bool) -> Outcome:
 
 
 def _exists(host: HostEvidence) -> bool:
-    return not all(q.outcome in (Outcome.NXDOMAIN, Outcome.OFFLINE) for q in (host.a, host.aaaa))
+    """A probed name exists when it has data, a CNAME, or its fate is unknown (failure)."""
+    return any(
+        q.records or q.cname_chain or q.outcome not in (Outcome.NXDOMAIN, Outcome.OFFLINE)
+        for q in (host.a, host.aaaa)
+    )
 
 
 async def discover(

@@ -1,1 +1,56 @@
-"""report/formats stage."""
+"""Output formats: every document model is turned into a Document view, then rendered.
+
+JSON is the exception: it is the pydantic model itself, the versioned contract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+from cloudaudit.report.document import Document
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    MARKDOWN = "markdown"
+    CSV = "csv"
+    HTML = "html"
+
+
+def _renderer(fmt: OutputFormat) -> Callable[[Document], str]:
+    if fmt is OutputFormat.TABLE:
+        from cloudaudit.report.formats import table
+
+        return table.render
+    if fmt is OutputFormat.MARKDOWN:
+        from cloudaudit.report.formats import markdown
+
+        return markdown.render
+    if fmt is OutputFormat.HTML:
+        from cloudaudit.report.formats import html
+
+        return html.render
+    from cloudaudit.report.formats import csv
+
+    return csv.render
+
+
+def render(model: BaseModel, fmt: OutputFormat | str, *, csv_section: str | None = None) -> str:
+    """Render any document model (report, evidence, simulation, diff, lookup) in ``fmt``."""
+    fmt = OutputFormat(fmt)
+    if fmt is OutputFormat.JSON:
+        from cloudaudit.report.formats import json
+
+        return json.render(model)
+    from cloudaudit.report.views import view_of
+
+    document = view_of(model)
+    if fmt is OutputFormat.CSV:
+        from cloudaudit.report.formats import csv
+
+        return csv.render(document, section=csv_section)
+    return _renderer(fmt)(document)

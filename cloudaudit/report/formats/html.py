@@ -1,0 +1,60 @@
+"""One self-contained HTML file: inline CSS and SVG, no scripts, prints cleanly to PDF.
+
+Every string is escaped by jinja2's autoescape: TXT records and host names are written by
+strangers, and the Content-Security-Policy forbids scripts even if something slipped through.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import jinja2
+
+from cloudaudit.report.document import BarChart, Cell, Document
+
+_BAR_HEIGHT = 22
+_LABEL_WIDTH = 220
+_CHART_WIDTH = 640
+
+
+def _cell(value: Cell) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _bars(chart: BarChart) -> list[dict[str, object]]:
+    usable = _CHART_WIDTH - _LABEL_WIDTH - 60
+    return [
+        {
+            "label": label,
+            "y": index * _BAR_HEIGHT,
+            "width": max(1.0, round(share * usable, 1)),
+            "percent": f"{share * 100:.1f} %",
+        }
+        for index, (label, share) in enumerate(chart.bars)
+    ]
+
+
+@lru_cache(maxsize=1)
+def _template() -> jinja2.Template:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("cloudaudit.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["cell"] = _cell
+    environment.globals.update(
+        bars=_bars, label_width=_LABEL_WIDTH, chart_width=_CHART_WIDTH, bar_height=_BAR_HEIGHT
+    )
+    return environment.get_template("report.html.j2")
+
+
+def render(document: Document) -> str:
+    return _template().render(document=document)
