@@ -14,6 +14,7 @@ import ipaddress
 import secrets
 import time
 from collections.abc import Sequence
+from typing import cast
 
 import dns.asyncquery
 import dns.exception
@@ -78,8 +79,8 @@ class _UdpChannel(asyncio.DatagramProtocol):
         self.transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self.transport = transport
+        # CPython's selector transport is not a DatagramTransport subclass before 3.12.
+        self.transport = cast(asyncio.DatagramTransport, transport)
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
         if len(data) < 12:
@@ -141,6 +142,7 @@ class NetworkBackend:
         self.semaphore = asyncio.Semaphore(concurrency)
         self.rate = _RateLimiter(rate_limit) if rate_limit else None
         self.channels: dict[tuple[str, int], _UdpChannel] = {}
+        self.channel_lock = asyncio.Lock()
         self.queries_sent = 0
 
     @staticmethod
@@ -151,10 +153,14 @@ class NetworkBackend:
 
     async def _channel(self, server: tuple[str, int]) -> _UdpChannel:
         channel = self.channels.get(server)
-        if channel is None or channel.transport is None or channel.transport.is_closing():
-            loop = asyncio.get_running_loop()
-            _, channel = await loop.create_datagram_endpoint(_UdpChannel, remote_addr=server)
-            self.channels[server] = channel
+        if channel is not None and channel.transport and not channel.transport.is_closing():
+            return channel
+        async with self.channel_lock:  # many first queries at once must share one socket
+            channel = self.channels.get(server)
+            if channel is None or channel.transport is None or channel.transport.is_closing():
+                loop = asyncio.get_running_loop()
+                _, channel = await loop.create_datagram_endpoint(_UdpChannel, remote_addr=server)
+                self.channels[server] = channel
         return channel
 
     async def ask(self, name: str, rdtype: str) -> RawAnswer:

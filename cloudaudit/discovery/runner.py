@@ -143,6 +143,8 @@ class Discovery:
         if task is None:
             task = asyncio.ensure_future(self._host(name))
             self.hosts[name] = task
+        else:
+            self.cache_hits += 1
         return task
 
     async def _host(self, name: str) -> HostEvidence:

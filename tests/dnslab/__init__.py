@@ -194,8 +194,9 @@ remote-control:
         return self
 
     def _spawn(self, argv: list[str], name: str) -> None:
-        log = open(self.directory / f"{name}.stderr", "wb")  # noqa: SIM115 - lives with process
-        self.processes.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT))
+        # The child keeps its own descriptor; ours can close at once.
+        with open(self.directory / f"{name}.stderr", "wb") as log:
+            self.processes.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT))
 
     def _wait_for(self, address: str, name: str, rdtype: str, seconds: float = 15.0) -> None:
         deadline = time.monotonic() + seconds

@@ -1,0 +1,206 @@
+"""Every discovery outcome, observed through a real Unbound recursing over a real Knot."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from cloudaudit.discovery.config import ScanConfig
+from cloudaudit.discovery.models import HostEvidence, Outcome, ScanEvidence, Transport
+from cloudaudit.discovery.runner import run_scan
+from cloudaudit.inventory.load import inventory_from_domains, parse_inventory
+from tests.conftest import start_lab
+from tests.dnslab import DnsLab, silent_udp_server
+
+pytestmark = pytest.mark.dns
+
+CHAIN = "".join(f"c{i} 300 IN CNAME c{i + 1}\n" for i in range(12)) + "c12 300 IN A 192.0.2.12\n"
+BIG_TXT = " ".join('"' + "x" * 250 + '"' for _ in range(8))
+ZONES = {
+    "example.": f"""
+www 300 IN A 192.0.2.1
+www 300 IN AAAA 2001:db8::1
+onlyv4 300 IN A 192.0.2.2
+loop 300 IN CNAME loop2
+loop2 300 IN CNAME loop
+{CHAIN}
+big 300 IN TXT {BIG_TXT}
+hostile 300 IN TXT "\\000\\001\\255<script>alert(1)</script>" "\\"quoted\\""
+*.wild 300 IN A 192.0.2.7
+xn--bcher-kva 300 IN A 192.0.2.8
+split 300 IN CNAME www.other.
+dangling 300 IN CNAME nothing.other.
+lame 300 IN NS ns.lame
+ns.lame 300 IN A {{dead}}
+""",
+    "other.": "www 300 IN CNAME www.example.\n",
+    "spfmany.example.": '@ 300 IN TXT "v=spf1 '
+    + " ".join(f"include:s{i}.spfmany.example" for i in range(11))
+    + ' -all"\n'
+    + "".join(f's{i} 300 IN TXT "v=spf1 ip4:192.0.2.{i} -all"\n' for i in range(11)),
+    "spfloop.example.": '@ 300 IN TXT "v=spf1 include:a.spfloop.example -all"\n'
+    'a 300 IN TXT "v=spf1 include:spfloop.example -all"\n',
+    "acme.example.": """
+@ 300 IN MX 10 mx
+@ 300 IN TXT "v=spf1 include:_spf.acme.example ~all"
+@ 300 IN CAA 0 issue "letsencrypt.org"
+_spf 300 IN TXT "v=spf1 ip4:192.0.2.25 -all"
+_dmarc 300 IN TXT "v=DMARC1; p=reject"
+mx 300 IN A 192.0.2.25
+www 300 IN CNAME www.other.
+_matrix-fed._tcp 300 IN SRV 10 5 8448 matrix
+matrix 300 IN A 192.0.2.30
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def lab() -> Iterator[DnsLab]:
+    yield from start_lab(ZONES, broken_zones=("broken.example.",))
+
+
+def resolve(lab: DnsLab, *names: str, **options: object) -> dict[str, HostEvidence]:
+    endpoints = ", ".join(f'"{n}"' for n in names)
+    inventory = parse_inventory(
+        f'[[services]]\nname = "probe"\nendpoints = [{endpoints}]\n', "probe.toml"
+    )
+    settings: dict[str, object] = {"resolvers": (lab.resolver,), "timeout": 2.0, "retries": 0}
+    settings.update(options)
+    config = ScanConfig.model_validate(settings)
+    return run_scan(inventory, config).hosts
+
+
+def test_answer_nxdomain_and_nodata_are_told_apart(lab: DnsLab) -> None:
+    hosts = resolve(lab, "www.example", "onlyv4.example", "nope.example")
+    assert hosts["www.example"].a.outcome is Outcome.ANSWER
+    assert hosts["www.example"].addresses == ("192.0.2.1", "2001:db8::1")
+    assert hosts["onlyv4.example"].aaaa.outcome is Outcome.NODATA
+    assert hosts["nope.example"].a.outcome is Outcome.NXDOMAIN
+    assert hosts["nope.example"].aaaa.outcome is Outcome.NXDOMAIN
+
+
+def test_servfail_from_a_zone_that_failed_to_load(lab: DnsLab) -> None:
+    hosts = resolve(lab, "www.broken.example")
+    assert hosts["www.broken.example"].a.outcome is Outcome.SERVFAIL
+
+
+def test_refused(lab: DnsLab) -> None:
+    hosts = resolve(lab, lab.refused_name)
+    assert hosts[lab.refused_name].a.outcome is Outcome.REFUSED
+
+
+def test_timeout_when_the_resolver_never_answers(lab: DnsLab) -> None:
+    with silent_udp_server(f"127.77.{lab.number}.8") as silent:
+        inventory = inventory_from_domains(["example"])
+        config = ScanConfig(
+            resolvers=(silent,), timeout=0.3, retries=1, subdomains=(), srv_names=()
+        )
+        evidence = run_scan(inventory, config)
+    soa = evidence.domains[0].soa
+    assert soa.outcome is Outcome.TIMEOUT
+    assert soa.attempts == 2
+    assert not evidence.complete
+
+
+def test_lame_delegation_ends_in_bounded_time(lab: DnsLab) -> None:
+    # Given a zone delegated to an address where nothing listens
+    started = time.monotonic()
+    # When we ask with a 1 s budget and no retries
+    hosts = resolve(lab, "www.lame.example", timeout=1.0)
+    # Then the lookup fails as evidence, within the budget (plus process overhead)
+    assert hosts["www.lame.example"].a.outcome in (Outcome.TIMEOUT, Outcome.SERVFAIL)
+    assert time.monotonic() - started < 10
+
+
+def test_cname_loop_is_detected_hop_by_hop(lab: DnsLab) -> None:
+    host = resolve(lab, "loop.example")["loop.example"]
+    assert host.a.outcome is Outcome.CNAME_LOOP
+    assert [hop.target for hop in host.a.cname_chain] == ["loop2.example", "loop.example"]
+
+
+def test_twelve_hop_chain_is_recorded_with_ttls(lab: DnsLab) -> None:
+    host = resolve(lab, "c0.example")["c0.example"]
+    assert host.a.outcome is Outcome.ANSWER
+    assert len(host.a.cname_chain) == 12
+    assert host.a.cname_chain[-1].target == "c12.example"
+    assert all(hop.ttl > 0 for hop in host.a.cname_chain)
+    assert host.addresses == ("192.0.2.12",)
+
+
+def test_chain_longer_than_the_limit(lab: DnsLab) -> None:
+    host = resolve(lab, "c0.example", max_chain=10)["c0.example"]
+    assert host.a.outcome is Outcome.CHAIN_TOO_LONG
+
+
+def test_chain_across_zones(lab: DnsLab) -> None:
+    host = resolve(lab, "split.example")["split.example"]
+    assert [hop.target for hop in host.a.cname_chain] == ["www.other", "www.example"]
+    assert host.addresses[0] == "192.0.2.1"
+
+
+def test_dangling_cname_keeps_the_chain(lab: DnsLab) -> None:
+    host = resolve(lab, "dangling.example")["dangling.example"]
+    assert host.a.outcome is Outcome.NXDOMAIN
+    assert host.cname_chain[0].target == "nothing.other"
+
+
+def test_big_txt_is_fetched_over_tcp(lab: DnsLab) -> None:
+    evidence = run_scan(
+        inventory_from_domains(["big.example"]),
+        ScanConfig(resolvers=(lab.resolver,), subdomains=(), srv_names=()),
+    )
+    txt = evidence.domains[0].txt
+    assert txt.outcome is Outcome.ANSWER
+    assert txt.truncated is True
+    assert txt.transport is Transport.TCP
+    assert txt.records[0].value.count("x") == 2000
+
+
+def test_hostile_txt_is_kept_as_escaped_data(lab: DnsLab) -> None:
+    evidence = run_scan(
+        inventory_from_domains(["hostile.example"]),
+        ScanConfig(resolvers=(lab.resolver,), subdomains=(), srv_names=()),
+    )
+    value = evidence.domains[0].txt.records[0].value
+    assert "\\000\\001\\255" in value
+    assert "<script>" in value  # kept verbatim as data; formats escape it
+
+
+def test_wildcard_and_idn(lab: DnsLab) -> None:
+    hosts = resolve(lab, "anything.wild.example", "bücher.example")
+    assert hosts["anything.wild.example"].addresses == ("192.0.2.7",)
+    assert hosts["xn--bcher-kva.example"].addresses == ("192.0.2.8",)
+
+
+def test_spf_over_the_lookup_limit_and_spf_loop(lab: DnsLab) -> None:
+    config = ScanConfig(resolvers=(lab.resolver,), subdomains=(), srv_names=())
+    evidence = run_scan(inventory_from_domains(["spfmany.example", "spfloop.example"]), config)
+    many, loop = evidence.domains
+    assert many.spf is not None and many.spf.lookup_count == 11
+    assert many.spf.exceeds_lookup_limit is True
+    assert len(many.spf.senders) == 11
+    assert loop.spf is not None and loop.spf.exceeds_lookup_limit is False
+    assert "loops back" in (loop.spf.tree.children[0].error or "")
+
+
+def test_domain_walk_finds_mail_srv_and_subdomains(lab: DnsLab) -> None:
+    evidence: ScanEvidence = run_scan(
+        inventory_from_domains(["acme.example"]),
+        ScanConfig(resolvers=(lab.resolver,)),
+    )
+    domain = evidence.domains[0]
+    assert domain.ns_hosts == ("ns.nic.lab",)
+    assert domain.mx_hosts == ("mx.acme.example",)
+    assert domain.dmarc.records[0].value == '"v=DMARC1; p=reject"'
+    assert domain.caa.outcome is Outcome.ANSWER
+    assert domain.spf is not None and domain.spf.senders == ("_spf.acme.example",)
+    assert [s.targets for s in domain.srv] == [("matrix.acme.example",)]
+    assert "www.acme.example" in domain.subdomains
+    assert evidence.hosts["matrix.acme.example"].addresses == ("192.0.2.30",)
+    assert evidence.hosts["mx.acme.example"].addresses == ("192.0.2.25",)
+    assert "mail.acme.example" not in evidence.hosts  # NXDOMAIN probes are not hosts
+    assert evidence.complete
+    # The per-scan cache: every (name, type) asked once.
+    assert evidence.stats.cache_hits > 0
