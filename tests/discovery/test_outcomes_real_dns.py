@@ -202,5 +202,13 @@ def test_domain_walk_finds_mail_srv_and_subdomains(lab: DnsLab) -> None:
     assert evidence.hosts["mx.acme.example"].addresses == ("192.0.2.25",)
     assert "mail.acme.example" not in evidence.hosts  # NXDOMAIN probes are not hosts
     assert evidence.complete
-    # The per-scan cache: every (name, type) asked once.
-    assert evidence.stats.cache_hits > 0
+
+
+def test_no_name_is_asked_twice_in_a_scan(lab: DnsLab) -> None:
+    # Given two domains served by the same name server host
+    config = ScanConfig(resolvers=(lab.resolver,), subdomains=("www",), srv_names=())
+    evidence = run_scan(inventory_from_domains(["acme.example", "spfloop.example"]), config)
+    # Then the shared NS host was resolved once and served from the cache the second time
+    assert evidence.stats.cache_hits >= 1
+    asked = [(q.qname, q.qtype) for h in evidence.hosts.values() for q in (h.a, h.aaaa)]
+    assert len(asked) == len(set(asked))
