@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from cloudaudit.cli.ranges import ranges
 from cloudaudit.cli.scan import scan
 
-ALL: list[click.Command] = [scan]
+ALL: list[click.Command] = [ranges, scan]

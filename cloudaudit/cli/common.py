@@ -7,9 +7,7 @@ Only the CLI prints, exits or opens output files; stages below it return models 
 from __future__ import annotations
 
 import functools
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from enum import IntEnum
 from pathlib import Path
@@ -17,7 +15,8 @@ from typing import ParamSpec, TypeVar
 
 import click
 
-from cloudaudit.errors import CloudauditError, InputError
+from cloudaudit.atomic import write_file_atomically
+from cloudaudit.errors import CloudauditError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -42,26 +41,6 @@ def write_output(text: str, output: Path | None) -> None:
         sys.stdout.flush()
         return
     write_file_atomically(output, text.encode())
-
-
-def write_file_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, fsync, then rename over it."""
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise InputError(f"cannot write output: {exc.strerror}", source=str(path)) from exc
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException as exc:
-        Path(tmp_name).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise InputError(f"cannot write output: {exc.strerror}", source=str(path)) from exc
-        raise
 
 
 class Progress:

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from cloudaudit.attribution.status import RangesStatus
 from cloudaudit.discovery.models import DnsQuery, ScanEvidence
 from cloudaudit.errors import CloudauditError
 from cloudaudit.report.document import Document, Section
@@ -83,7 +84,33 @@ def evidence_view(evidence: ScanEvidence) -> Document:
     )
 
 
-_VIEWS: dict[type[BaseModel], Callable[[Any], Document]] = {ScanEvidence: evidence_view}
+def ranges_status_view(status: RangesStatus) -> Document:
+    return Document(
+        title="Provider range data",
+        summary=(
+            ("Directory", status.directory),
+            ("Snapshot version", status.version),
+            ("Generated", status.generated_at.isoformat(timespec="seconds")),
+        ),
+        sections=(
+            Section(
+                title="Feeds",
+                key="feeds",
+                headers=("Feed", "Provider", "IPv4", "IPv6", "Feed version", "Age (days)"),
+                rows=tuple(
+                    (f.feed, f.provider, f.prefixes_v4, f.prefixes_v6, f.feed_version, f.age_days)
+                    for f in status.feeds
+                ),
+            ),
+        ),
+        primary="feeds",
+    )
+
+
+_VIEWS: dict[type[BaseModel], Callable[[Any], Document]] = {
+    ScanEvidence: evidence_view,
+    RangesStatus: ranges_status_view,
+}
 
 
 def register_view(model: type[BaseModel], view: Callable[[Any], Document]) -> None:
