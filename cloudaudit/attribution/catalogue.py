@@ -22,6 +22,7 @@ from cloudaudit.errors import CatalogueError
 from cloudaudit.model import Model
 
 CATALOGUE_FILE = "catalogue.toml"
+REGIONS_FILE = "regions.toml"
 
 
 class FeedFormat(StrEnum):
@@ -176,3 +177,20 @@ def _check_references(catalogue: Catalogue, path: Path) -> None:
                 raise CatalogueError(
                     f"{path}: {provider.id}.runs_on names unknown provider {fact.provider!r}"
                 )
+
+
+def load_regions(path: Path | None = None) -> dict[str, dict[str, str]]:
+    """Region id → data-centre country per provider (``regions.toml``)."""
+    path = path or data_dir() / REGIONS_FILE
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CatalogueError(f"{path}: cannot read region table: {exc}") from exc
+    table: dict[str, dict[str, str]] = {}
+    for provider, regions in raw.items():
+        if not isinstance(regions, dict) or not all(
+            isinstance(v, str) and re.fullmatch(r"[A-Z]{2}", v) for v in regions.values()
+        ):
+            raise CatalogueError(f"{path}: [{provider}] must map region ids to country codes")
+        table[provider] = {str(k).lower(): str(v) for k, v in regions.items()}
+    return table
