@@ -58,3 +58,37 @@ class Concentration(Model):
     top_share: float = 0.0
     keys_for_50: int = 0
     keys_for_90: int = 0
+
+
+class Analysis(Model):
+    findings: tuple[Finding, ...] = ()
+    concentration: tuple[Concentration, ...] = ()
+
+
+class OutageScope(Model):
+    """One provider (optionally one of its regions) that fails."""
+
+    provider: str
+    region: str | None = None
+
+
+class ServiceImpact(Model):
+    service: str
+    criticality: str
+    status: str = Field(description="down, degraded or unaffected")
+    weight: float
+    reasons: tuple[str, ...] = ()
+
+
+class SimulationResult(Model):
+    schema_version: str = "1.0"
+    scenario: str
+    description: str
+    date: str | None = None
+    source: str | None = None
+    outages: tuple[OutageScope, ...]
+    services: tuple[ServiceImpact, ...] = ()
+    domains_without_dns: tuple[str, ...] = ()
+    domains_without_mail: tuple[str, ...] = ()
+    weighted_impact: float = Field(description="Weight of down services + half of degraded.")
+    total_weight: float

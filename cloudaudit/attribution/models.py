@@ -164,3 +164,13 @@ class AttributionResult(Model):
     providers: dict[str, ProviderSummary] = Field(
         default_factory=dict, description="Every provider referenced above, by id."
     )
+
+
+class LookupResult(Model):
+    """What `cloudaudit lookup` answers: one attribution per address or host name asked."""
+
+    schema_version: str = "1.0"
+    tool_version: str
+    snapshot: SnapshotInfo
+    results: tuple[EndpointAttribution, ...]
+    providers: dict[str, ProviderSummary] = Field(default_factory=dict)

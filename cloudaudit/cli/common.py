@@ -102,3 +102,46 @@ output_option = click.option(
 quiet_option = click.option(
     "-q", "--quiet", is_flag=True, help="No progress or summary on stderr (for cron)."
 )
+
+
+def analysis_options(func: Callable[P, R]) -> Callable[P, R]:
+    """Options shared by every command that analyses evidence (scan, report, simulate)."""
+    options = [
+        click.option(
+            "--fail-on",
+            type=click.Choice(["critical", "high", "medium", "low", "info"]),
+            default="high",
+            show_default=True,
+            help="Exit 1 when a finding has at least this severity.",
+        ),
+        click.option(
+            "--max-share",
+            multiple=True,
+            metavar="PROVIDER=SHARE",
+            help="Policy: largest criticality-weighted share allowed for a provider "
+            "('*' for any), e.g. --max-share aws=0.5. Repeatable.",
+        ),
+        click.option(
+            "--require-jurisdiction",
+            metavar="EU|CC",
+            help="Jurisdiction required of services that declare none (e.g. EU).",
+        ),
+        click.option(
+            "--offline", is_flag=True, help="No RDAP look-ups: use only the bundled range data."
+        ),
+        click.option(
+            "--ranges",
+            "ranges_dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Range snapshot directory (default: $CLOUDAUDIT_RANGES, the updated user copy, "
+            "or the bundled one).",
+        ),
+        click.option(
+            "--csv-section",
+            metavar="KEY",
+            help="With --format csv: which table to write (findings, services, register, ...).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func

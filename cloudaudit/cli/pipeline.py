@@ -1,21 +1,115 @@
-"""Evidence → report: the one path scan, report and history re-analysis all take."""
+"""Evidence → report: the one path scan, report, lookup and history re-analysis all take.
+
+Loads the provider data, asks RDAP (the only network step, skipped with --offline) about
+addresses no feed covers, then runs the pure attribution and analysis stages.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from cloudaudit.cli.common import write_output
+from cloudaudit.analysis.models import Severity
+from cloudaudit.analysis.policy import Policy
+from cloudaudit.attribution.models import AttributionResult
+from cloudaudit.cli.common import ExitCode, note
 from cloudaudit.discovery.models import ScanEvidence
+from cloudaudit.report.schema import AuditReport
 
 
-def emit_evidence_or_report(
+def attribute_evidence(
+    evidence: ScanEvidence, *, offline: bool, ranges_dir: Path | None, quiet: bool = True
+) -> AttributionResult:
+    from platformdirs import user_cache_dir
+
+    from cloudaudit.attribution.attribute import addresses_needing_rdap, attribute
+    from cloudaudit.attribution.catalogue import load_catalogue, load_regions
+    from cloudaudit.attribution.ranges import RangeIndex
+    from cloudaudit.attribution.rdap import RdapClient, RdapResult
+
+    catalogue = load_catalogue()
+    ranges = RangeIndex.load(ranges_dir)
+    rdap: dict[str, RdapResult] = {}
+    wanted = addresses_needing_rdap(evidence, ranges)
+    if wanted and not offline:
+        client = RdapClient(Path(user_cache_dir("cloudaudit")) / "rdap-cache.json")
+        try:
+            rdap = client.lookup_many(wanted)
+        finally:
+            client.close()
+        failed = sum(1 for r in rdap.values() if r.error)
+        if failed:
+            note(f"RDAP failed for {failed} of {len(wanted)} addresses (see the report)", quiet)
+    return attribute(evidence, catalogue, ranges, rdap, load_regions())
+
+
+def analyse_evidence(
     evidence: ScanEvidence,
     *,
-    evidence_only: bool,
+    policy: Policy,
+    offline: bool = False,
+    ranges_dir: Path | None = None,
+    quiet: bool = True,
+) -> AuditReport:
+    from cloudaudit.analysis.checks import analyse
+    from cloudaudit.analysis.estate import Estate
+    from cloudaudit.report.build import build_report
+
+    attribution = attribute_evidence(evidence, offline=offline, ranges_dir=ranges_dir, quiet=quiet)
+    estate = Estate.build(evidence.inventory, attribution)
+    return build_report(evidence, attribution, analyse(evidence, estate, policy))
+
+
+def exit_code_for(report: AuditReport, fail_on: Severity) -> ExitCode:
+    """1 when a finding reaches --fail-on, else 3 when DNS left parts unknown, else 0.
+
+    A known problem outranks an unknown one: a cron job alerts on 1 and retries on 3.
+    """
+    if any(f.severity.rank >= fail_on.rank for f in report.findings):
+        return ExitCode.FINDINGS
+    if not report.complete:
+        return ExitCode.INCOMPLETE
+    return ExitCode.OK
+
+
+def policy_from_options(
+    fail_on: str, max_share: tuple[str, ...], require_jurisdiction: str | None
+) -> Policy:
+    from cloudaudit.analysis.policy import parse_max_share
+
+    return Policy(
+        fail_on=Severity(fail_on),
+        max_share=parse_max_share(max_share),
+        require_jurisdiction=require_jurisdiction.upper() if require_jurisdiction else None,
+    )
+
+
+def finish(
+    report: AuditReport,
+    *,
+    policy: Policy,
     output_format: str,
     output: Path | None,
+    csv_section: str | None,
     quiet: bool,
 ) -> None:
+    """Render, write (only now, atomically), summarise on stderr and exit with the contract."""
+    import sys
+
+    from cloudaudit.attribution.ranges import snapshot_age_warning
+    from cloudaudit.cli.common import write_output
     from cloudaudit.report.formats import render
 
-    write_output(render(evidence, output_format), output)
+    write_output(render(report, output_format, csv_section=csv_section), output)
+    warning = snapshot_age_warning(report.attribution.snapshot, policy.stale_after_days)
+    if warning:
+        note(f"warning: {warning}", quiet)
+    by_severity = {s: sum(1 for f in report.findings if f.severity is s) for s in Severity}
+    note(
+        "findings: " + ", ".join(f"{n} {s.value}" for s, n in by_severity.items() if n)
+        if report.findings
+        else "no findings",
+        quiet,
+    )
+    if not report.complete:
+        note("scan incomplete: DNS failures left parts of the estate unknown", quiet)
+    sys.exit(exit_code_for(report, policy.fail_on))

@@ -9,6 +9,7 @@ import click
 
 from cloudaudit.cli.common import (
     Progress,
+    analysis_options,
     format_option,
     handle_errors,
     note,
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Stop after discovery: write the DNS evidence, not the analysed report.",
 )
+@analysis_options
 @format_option
 @output_option
 @quiet_option
@@ -72,6 +74,12 @@ def scan(
     concurrency: int,
     rate_limit: float | None,
     evidence_only: bool,
+    fail_on: str,
+    max_share: tuple[str, ...],
+    require_jurisdiction: str | None,
+    offline: bool,
+    ranges_dir: Path | None,
+    csv_section: str | None,
     output_format: str,
     output: Path | None,
     quiet: bool,
@@ -139,13 +147,24 @@ def scan(
         f"({evidence.stats.failures} failed lookups)",
         quiet,
     )
-    from cloudaudit.cli.pipeline import emit_evidence_or_report
+    if evidence_only:
+        from cloudaudit.cli.common import write_output
+        from cloudaudit.report.formats import render
 
-    emit_evidence_or_report(
-        evidence,
-        evidence_only=evidence_only,
+        write_output(render(evidence, output_format, csv_section=csv_section), output)
+        return
+    from cloudaudit.cli.pipeline import analyse_evidence, finish, policy_from_options
+
+    policy = policy_from_options(fail_on, max_share, require_jurisdiction)
+    report = analyse_evidence(
+        evidence, policy=policy, offline=offline, ranges_dir=ranges_dir, quiet=quiet
+    )
+    finish(
+        report,
+        policy=policy,
         output_format=output_format,
         output=output,
+        csv_section=csv_section,
         quiet=quiet,
     )
 

@@ -1,0 +1,568 @@
+"""The registry of checks: stable ids, what each looks for, and how to fix what it finds.
+
+Every check is a pure function of the estate (inventory joined with attribution), the scan
+evidence and the policy. Ids never change meaning; each has an anchor in docs/checks.md.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from cloudaudit.analysis.concentration import concentration
+from cloudaudit.analysis.estate import Estate, dns_operator, region_key
+from cloudaudit.analysis.models import Analysis, Concentration, Finding, Severity
+from cloudaudit.analysis.policy import Policy
+from cloudaudit.attribution.models import LayerRole
+from cloudaudit.discovery.models import ScanEvidence
+from cloudaudit.inventory.models import Criticality
+
+DOCS = "https://github.com/cloudaudit/cloudaudit/blob/main/docs/checks.md"
+
+
+class CheckId(StrEnum):
+    SINGLE_PROVIDER = "SPOF-PROVIDER-001"
+    SINGLE_REGION = "SPOF-REGION-001"
+    SINGLE_DNS_OPERATOR = "SPOF-DNS-001"
+    SINGLE_MAIL_PROVIDER = "SPOF-MAIL-001"
+    SINGLE_CDN_PATH = "SPOF-CDN-001"
+    CONTROL_PLANE = "SPOF-CONTROL-001"
+    HIDDEN_CONCENTRATION = "SPOF-HIDDEN-001"
+    JURISDICTION_CONFLICT = "JURIS-001"
+    DATA_LOCATION = "JURIS-002"
+    ORGANISATION_CONCENTRATION = "CONC-ORG-001"
+    POLICY_MAX_SHARE = "CONC-POLICY-001"
+    UNATTRIBUTED = "ATTR-001"
+    DNS_INCOMPLETE = "SCAN-DNS-001"
+    STALE_RANGES = "DATA-STALE-001"
+    SPF_LOOKUP_LIMIT = "MAIL-SPF-001"
+
+
+_BY_CRITICALITY = {
+    Criticality.CRITICAL: Severity.CRITICAL,
+    Criticality.HIGH: Severity.HIGH,
+    Criticality.MEDIUM: Severity.MEDIUM,
+    Criticality.LOW: Severity.LOW,
+}
+_ORDER = [Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL]
+
+
+def _lower(severity: Severity, steps: int = 1) -> Severity:
+    return _ORDER[max(0, _ORDER.index(severity) - steps)]
+
+
+@dataclass(frozen=True)
+class Context:
+    estate: Estate
+    evidence: ScanEvidence
+    policy: Policy
+    concentration: tuple[Concentration, ...]
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Check:
+    id: CheckId
+    title: str
+    remediation: str
+    run: Callable[[Context, Check], Iterator[Finding]]
+
+    def finding(
+        self,
+        severity: Severity,
+        subject: str,
+        evidence: list[str],
+        services: tuple[str, ...] = (),
+        weight: float = 0.0,
+        title: str | None = None,
+    ) -> Finding:
+        return Finding(
+            check_id=self.id.value,
+            title=title or self.title,
+            severity=severity,
+            subject=subject,
+            services=services,
+            weighted_impact=weight,
+            evidence=tuple(evidence),
+            remediation=self.remediation,
+            doc_url=f"{DOCS}#{self.id.value.lower()}",
+        )
+
+
+def _single_provider(ctx: Context, check: Check) -> Iterator[Finding]:
+    for view in ctx.estate.services:
+        endpoints = view.attributed
+        if not endpoints:
+            continue
+        common = set.intersection(*({layer.provider for layer in e.layers} for e in endpoints))
+        for provider in sorted(common):
+            yield check.finding(
+                _BY_CRITICALITY[view.service.criticality],
+                view.service.name,
+                [
+                    f"{e.subject} → {' / '.join(layer.provider for layer in e.layers)}"
+                    for e in endpoints
+                ],
+                (view.service.name,),
+                view.weight,
+                title=f"{view.service.name} depends entirely on {ctx.estate.name(provider)}",
+            )
+
+
+def _single_region(ctx: Context, check: Check) -> Iterator[Finding]:
+    for view in ctx.estate.services:
+        keys = {region_key(e) for e in view.attributed}
+        if len(keys) == 1 and None not in keys:
+            (key,) = keys
+            assert key is not None
+            yield check.finding(
+                _BY_CRITICALITY[view.service.criticality],
+                view.service.name,
+                [f"{e.subject} → {region_key(e)}" for e in view.attributed],
+                (view.service.name,),
+                view.weight,
+                title=f"{view.service.name} runs in one region: {key}",
+            )
+
+
+def _single_dns_operator(ctx: Context, check: Check) -> Iterator[Finding]:
+    for domain in ctx.estate.attribution.domains:
+        if not domain.dns:
+            continue
+        operators = {dns_operator(ns) for ns in domain.dns}
+        if len(operators) != 1:
+            continue
+        (operator,) = operators
+        services = tuple(v.service.name for v in ctx.estate.services_in_domain(domain.domain))
+        weight = ctx.estate.domain_weight(domain.domain)
+        severity = Severity.HIGH if weight >= Criticality.HIGH.weight else Severity.MEDIUM
+        label = (
+            operator.removeprefix("self:") + " (self-hosted)"
+            if operator.startswith("self:")
+            else ctx.estate.name(operator)
+        )
+        yield check.finding(
+            severity,
+            domain.domain,
+            [f"NS {ns.subject} → {dns_operator(ns)}" for ns in domain.dns],
+            services,
+            weight,
+            title=f"All name servers of {domain.domain} are run by {label}",
+        )
+
+
+def _single_mail_provider(ctx: Context, check: Check) -> Iterator[Finding]:
+    for domain in ctx.estate.attribution.domains:
+        providers = {m.provider or "unknown" for m in domain.mail}
+        if len(providers) != 1 or providers == {"unknown"}:
+            continue
+        (provider,) = providers
+        yield check.finding(
+            Severity.MEDIUM,
+            domain.domain,
+            [f"MX {m.subject} → {m.provider}" for m in domain.mail],
+            weight=ctx.estate.domain_weight(domain.domain),
+            title=f"All mail for {domain.domain} is received by {ctx.estate.name(provider)}",
+        )
+
+
+def _single_cdn_path(ctx: Context, check: Check) -> Iterator[Finding]:
+    for view in ctx.estate.services:
+        edges = {
+            e.layers[0].provider for e in view.attributed if e.layers[0].role is LayerRole.EDGE
+        }
+        bypass = [e for e in view.attributed if e.layers[0].role is not LayerRole.EDGE]
+        if len(edges) == 1 and not bypass:
+            (edge,) = edges
+            yield check.finding(
+                _lower(_BY_CRITICALITY[view.service.criticality]),
+                view.service.name,
+                [f"{e.subject} → edge {e.layers[0].provider}" for e in view.attributed],
+                (view.service.name,),
+                view.weight,
+                title=f"{view.service.name} is reachable only through {ctx.estate.name(edge)}",
+            )
+
+
+def _control_plane(ctx: Context, check: Check) -> Iterator[Finding]:
+    anchored: dict[tuple[str, str], set[str]] = defaultdict(set)
+    evidence: dict[tuple[str, str], set[str]] = defaultdict(set)
+    global_services = {"CloudFront", "Route 53", "CLOUDFRONT", "ROUTE53", "Global Accelerator"}
+    for view in ctx.estate.services:
+        for endpoint in view.attributed:
+            for layer in endpoint.layers:
+                summary = ctx.estate.provider(layer.provider)
+                if (
+                    summary
+                    and summary.control_plane_region
+                    and set(layer.services) & global_services
+                ):
+                    key = (layer.provider, summary.control_plane_region)
+                    anchored[key].add(view.service.name)
+                    evidence[key].add(f"{endpoint.subject} uses {', '.join(layer.services)}")
+    for domain in ctx.estate.attribution.domains:
+        for ns in domain.dns:
+            for layer in ns.layers:
+                summary = ctx.estate.provider(layer.provider)
+                if summary and summary.control_plane_region and "Route 53" in layer.services:
+                    key = (layer.provider, summary.control_plane_region)
+                    anchored[key].update(
+                        v.service.name for v in ctx.estate.services_in_domain(domain.domain)
+                    )
+                    evidence[key].add(f"{domain.domain} NS {ns.subject} (Route 53)")
+    for (provider, region), services in sorted(anchored.items()):
+        weight = sum(v.weight for v in ctx.estate.services if v.service.name in services)
+        yield check.finding(
+            Severity.MEDIUM,
+            f"{provider}:{region}",
+            sorted(evidence[(provider, region)]),
+            tuple(sorted(services)),
+            weight,
+            title=f"Global {ctx.estate.name(provider)} services depend on {region}",
+        )
+
+
+def _hidden_concentration(ctx: Context, check: Check) -> Iterator[Finding]:
+    for view in ctx.estate.services:
+        outer = {e.layers[0].provider for e in view.attributed}
+        bottoms = {e.layers[-1].provider for e in view.attributed}
+        if len(outer) >= 2 and len(bottoms) == 1 and not bottoms <= outer:
+            (bottom,) = bottoms
+            yield check.finding(
+                _BY_CRITICALITY[view.service.criticality],
+                view.service.name,
+                [
+                    f"{e.subject} → {' on '.join(layer.provider for layer in e.layers)}"
+                    for e in view.attributed
+                ],
+                (view.service.name,),
+                view.weight,
+                title=f"{view.service.name}: {', '.join(sorted(outer))} all run on "
+                f"{ctx.estate.name(bottom)}",
+            )
+
+
+def _jurisdiction(ctx: Context, check: Check) -> Iterator[Finding]:
+    for view in ctx.estate.services:
+        required = view.service.required_jurisdiction or ctx.policy.require_jurisdiction
+        if not required:
+            continue
+        conflicts = []
+        for endpoint in view.attributed:
+            for layer in endpoint.layers:
+                summary = ctx.estate.provider(layer.provider)
+                if summary is None:
+                    continue
+                if summary.jurisdiction != required or (required == "EU" and summary.cloud_act):
+                    why = "CLOUD Act" if summary.cloud_act else summary.jurisdiction
+                    conflicts.append(f"{endpoint.subject} → {summary.name} ({why})")
+        if conflicts:
+            yield check.finding(
+                Severity.HIGH,
+                view.service.name,
+                sorted(set(conflicts)),
+                (view.service.name,),
+                view.weight,
+                title=f"{view.service.name} requires {required} jurisdiction; providers outside it",
+            )
+
+
+def _data_location(ctx: Context, check: Check) -> Iterator[Finding]:
+    for view in ctx.estate.services:
+        allowed = set(view.service.required_data_countries)
+        if not allowed:
+            continue
+        outside, unknown = [], []
+        for endpoint in view.attributed:
+            bottom = endpoint.layers[-1]
+            if bottom.country is None:
+                unknown.append(f"{endpoint.subject}: location indeterminate ({bottom.provider})")
+            elif bottom.country not in allowed:
+                outside.append(
+                    f"{endpoint.subject}: data in {bottom.country} "
+                    f"({bottom.provider} {bottom.region})"
+                )
+        if outside or unknown:
+            yield check.finding(
+                Severity.HIGH if outside else Severity.MEDIUM,
+                view.service.name,
+                outside + unknown,
+                (view.service.name,),
+                view.weight,
+                title=f"{view.service.name} may hold data outside {', '.join(sorted(allowed))}",
+            )
+
+
+def _organisation_concentration(ctx: Context, check: Check) -> Iterator[Finding]:
+    for item in ctx.concentration:
+        if item.dimension not in ("provider", "infrastructure") or item.top_key is None:
+            continue
+        if (
+            item.top_share > ctx.policy.organisation_share_threshold
+            and len(ctx.estate.services) > 1
+        ):
+            yield check.finding(
+                Severity.HIGH if item.top_share >= 0.8 else Severity.MEDIUM,
+                item.top_key,
+                [f"{s.key}: {s.share:.0%}" for s in item.shares[:5]] + [f"HHI {item.hhi:.0f}"],
+                item.shares[0].services,
+                item.shares[0].weight,
+                title=f"{item.top_share:.0%} of the estate ({item.dimension}) sits with "
+                f"{ctx.estate.name(item.top_key)}",
+            )
+
+
+def _policy_share(ctx: Context, check: Check) -> Iterator[Finding]:
+    if not ctx.policy.max_share:
+        return
+    for item in ctx.concentration:
+        if item.dimension not in ("provider", "infrastructure"):
+            continue
+        for share in item.shares:
+            limit = ctx.policy.max_share.get(share.key, ctx.policy.max_share.get("*"))
+            if limit is not None and share.share > limit:
+                yield check.finding(
+                    Severity.HIGH,
+                    share.key,
+                    [f"{item.dimension} share {share.share:.0%} > allowed {limit:.0%}"],
+                    share.services,
+                    share.weight,
+                    title=f"{ctx.estate.name(share.key)} holds {share.share:.0%} of the estate "
+                    f"({item.dimension}); policy allows {limit:.0%}",
+                )
+
+
+def _unattributed(ctx: Context, check: Check) -> Iterator[Finding]:
+    for view in ctx.estate.services:
+        missing = [e for e in view.endpoints if not e.attributed and not e.dns_failed]
+        if missing:
+            yield check.finding(
+                Severity.LOW,
+                view.service.name,
+                [f"{e.subject}: {e.unattributed_reason}" for e in missing],
+                (view.service.name,),
+                view.weight,
+            )
+
+
+def _dns_incomplete(ctx: Context, check: Check) -> Iterator[Finding]:
+    failed = [
+        q for d in ctx.evidence.domains for q in (d.soa, d.ns, d.mx) if q.outcome.is_failure
+    ] + [q for h in ctx.evidence.hosts.values() for q in (h.a, h.aaaa) if q.outcome.is_failure]
+    if failed or ctx.evidence.interrupted:
+        lines = [f"{q.qname} {q.qtype}: {q.outcome.value}" for q in failed[:20]]
+        if len(failed) > 20:
+            lines.append(f"… and {len(failed) - 20} more")
+        yield check.finding(Severity.MEDIUM, "scan", lines or ["scan interrupted"])
+
+
+def _stale(ctx: Context, check: Check) -> Iterator[Finding]:
+    info = ctx.estate.attribution.snapshot
+    reference = info.oldest_feed_date or info.generated_at
+    age = (ctx.now - reference).total_seconds() / 86400
+    if age > ctx.policy.stale_after_days:
+        yield check.finding(
+            Severity.LOW,
+            "range data",
+            [f"snapshot {info.version}, oldest feed retrieved {reference.date()} ({age:.0f} days)"],
+        )
+
+
+def _spf_limit(ctx: Context, check: Check) -> Iterator[Finding]:
+    for domain in ctx.evidence.domains:
+        if domain.spf and domain.spf.exceeds_lookup_limit:
+            yield check.finding(
+                Severity.LOW,
+                domain.domain,
+                [f"{domain.spf.lookup_count} DNS-querying SPF terms (limit 10)"],
+            )
+
+
+REGISTRY: dict[CheckId, Check] = {
+    check.id: check
+    for check in (
+        Check(
+            CheckId.SINGLE_PROVIDER,
+            "Service depends on a single provider",
+            "Add an endpoint with an independent provider (a second cloud or hoster) behind "
+            "health-checked DNS failover, or document the accepted risk.",
+            _single_provider,
+        ),
+        Check(
+            CheckId.SINGLE_REGION,
+            "Service runs in a single region",
+            "Deploy to a second region of the provider and fail over in DNS or the load "
+            "balancer; test the failover.",
+            _single_region,
+        ),
+        Check(
+            CheckId.SINGLE_DNS_OPERATOR,
+            "All name servers at one DNS operator",
+            "Add a secondary DNS operator (zone transfer or multi-signer DNSSEC) and list both "
+            "operators' name servers at the registry.",
+            _single_dns_operator,
+        ),
+        Check(
+            CheckId.SINGLE_MAIL_PROVIDER,
+            "All MX hosts at one mail provider",
+            "Add a backup MX at an independent provider that queues mail during an outage.",
+            _single_mail_provider,
+        ),
+        Check(
+            CheckId.SINGLE_CDN_PATH,
+            "CDN with no second origin path",
+            "Keep a second CDN or a direct-to-origin DNS record ready for failover.",
+            _single_cdn_path,
+        ),
+        Check(
+            CheckId.CONTROL_PLANE,
+            "Global services anchored in one region",
+            "Know which global services (CloudFront, Route 53, IAM) you rely on; pre-provision "
+            "changes and keep a DNS fallback that needs no control-plane change.",
+            _control_plane,
+        ),
+        Check(
+            CheckId.HIDDEN_CONCENTRATION,
+            "Apparent diversity on one underlying cloud",
+            "Choose an alternative whose infrastructure differs, not only its brand.",
+            _hidden_concentration,
+        ),
+        Check(
+            CheckId.JURISDICTION_CONFLICT,
+            "Jurisdiction requirement not met",
+            "Move the service to a provider under the required jurisdiction (for EU: an EU "
+            "provider not subject to the CLOUD Act) or record the legal basis.",
+            _jurisdiction,
+        ),
+        Check(
+            CheckId.DATA_LOCATION,
+            "Data may be located outside the allowed countries",
+            "Pin the workload to a region in an allowed country and confirm it with the "
+            "provider's documentation.",
+            _data_location,
+        ),
+        Check(
+            CheckId.ORGANISATION_CONCENTRATION,
+            "Organisation-wide concentration",
+            "Set a concentration budget per provider (DORA ICT concentration risk) and plan "
+            "which services move first.",
+            _organisation_concentration,
+        ),
+        Check(
+            CheckId.POLICY_MAX_SHARE,
+            "Provider share above policy",
+            "Reduce the share of this provider or raise the policy limit knowingly.",
+            _policy_share,
+        ),
+        Check(
+            CheckId.UNATTRIBUTED,
+            "Endpoints could not be attributed",
+            "Check the endpoint; if it is hosted somewhere cloudaudit does not know, add the "
+            "provider to the catalogue.",
+            _unattributed,
+        ),
+        Check(
+            CheckId.DNS_INCOMPLETE,
+            "DNS lookups failed: parts of the estate are unknown",
+            "Re-run the scan; if failures persist, fix the affected zones or resolver.",
+            _dns_incomplete,
+        ),
+        Check(
+            CheckId.STALE_RANGES,
+            "Provider range data is stale",
+            "Run `cloudaudit ranges update`.",
+            _stale,
+        ),
+        Check(
+            CheckId.SPF_LOOKUP_LIMIT,
+            "SPF record exceeds the 10-lookup limit",
+            "Flatten or reduce SPF includes; receivers return permerror past 10 lookups "
+            "(RFC 7208 section 4.6.4).",
+            _spf_limit,
+        ),
+    )
+}
+
+
+def concentrations(estate: Estate) -> tuple[Concentration, ...]:
+    services = estate.services
+    dims = [
+        concentration(
+            "provider",
+            (
+                (v.service.name, v.weight, {e.layers[0].provider for e in v.attributed})
+                for v in services
+            ),
+        ),
+        concentration(
+            "infrastructure",
+            (
+                (v.service.name, v.weight, {e.layers[-1].provider for e in v.attributed})
+                for v in services
+            ),
+        ),
+        concentration(
+            "region",
+            (
+                (
+                    v.service.name,
+                    v.weight,
+                    {
+                        region_key(e) or f"{e.layers[-1].provider}:global/unknown"
+                        for e in v.attributed
+                    },
+                )
+                for v in services
+            ),
+        ),
+        concentration(
+            "jurisdiction",
+            (
+                (
+                    v.service.name,
+                    v.weight,
+                    {
+                        estate.jurisdiction(layer.provider)
+                        for e in v.attributed
+                        for layer in e.layers
+                    },
+                )
+                for v in services
+            ),
+        ),
+        concentration(
+            "dns",
+            (
+                (d.domain, estate.domain_weight(d.domain), {dns_operator(ns) for ns in d.dns})
+                for d in estate.attribution.domains
+            ),
+        ),
+        concentration(
+            "mail",
+            (
+                (
+                    d.domain,
+                    estate.domain_weight(d.domain),
+                    {m.provider or "unknown" for m in d.mail},
+                )
+                for d in estate.attribution.domains
+            ),
+        ),
+    ]
+    return tuple(dims)
+
+
+def analyse(
+    evidence: ScanEvidence,
+    estate: Estate,
+    policy: Policy,
+    now: datetime | None = None,
+) -> Analysis:
+    conc = concentrations(estate)
+    ctx = Context(estate, evidence, policy, conc, now or datetime.now(UTC))
+    findings = [f for check in REGISTRY.values() for f in check.run(ctx, check)]
+    findings.sort(key=lambda f: (-f.severity.rank, f.check_id, f.subject, f.title))
+    return Analysis(findings=tuple(findings), concentration=conc)
