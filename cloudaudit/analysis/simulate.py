@@ -68,6 +68,17 @@ def _endpoint_state(
     return "down" if "down" in states else "degraded" if "degraded" in states else "up"
 
 
+def _ns_state(
+    endpoint: EndpointAttribution, estate: Estate, outages: tuple[OutageScope, ...]
+) -> str:
+    """A name server fails with its operator (even when only its name reveals it)."""
+    state = _endpoint_state(endpoint, estate, outages)
+    operator = dns_operator(endpoint)
+    if state == "up" and any(o.provider == operator and o.region is None for o in outages):
+        return "down"
+    return state
+
+
 def simulate(
     estate: Estate,
     outages: tuple[OutageScope, ...],
@@ -81,10 +92,10 @@ def simulate(
     dns_partial: set[str] = set()
     mail_down: list[str] = []
     for domain in estate.attribution.domains:
-        hit = [ns for ns in domain.dns if any(o.provider == dns_operator(ns) for o in outages)]
-        if domain.dns and len(hit) == len(domain.dns):
+        ns_states = [_ns_state(ns, estate, outages) for ns in domain.dns]
+        if ns_states and all(state == "down" for state in ns_states):
             dns_down.add(domain.domain)
-        elif hit:
+        elif any(state != "up" for state in ns_states):
             dns_partial.add(domain.domain)
         mail_states = [_endpoint_state(m, estate, outages) for m in domain.mail]
         if mail_states and all(state == "down" for state in mail_states):
@@ -102,7 +113,7 @@ def simulate(
                 reasons.append(f"{endpoint.subject}: DNS of {zone} unavailable")
             elif zone in dns_partial and state == "up":
                 state = "degraded"
-                reasons.append(f"{endpoint.subject}: part of the DNS of {zone} down")
+                reasons.append(f"{endpoint.subject}: DNS of {zone} impaired")
             elif state != "up":
                 layers = ", ".join(
                     f"{layer.provider}{':' + layer.region if layer.region else ''}"
