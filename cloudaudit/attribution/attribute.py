@@ -257,6 +257,7 @@ def _add_platform_facts(context: _Context, layers: list[ProviderLayer]) -> list[
             ),
         )
         for fact in platform.runs_on
+        if fact.provider not in {layer.provider for layer in layers}
     ]
     return layers + facts
 

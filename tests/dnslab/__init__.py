@@ -11,6 +11,7 @@ SOA and NS at each apex and the delegations in the parents, creating empty paren
 from __future__ import annotations
 
 import itertools
+import re
 import os
 import shutil
 import signal
@@ -51,6 +52,11 @@ def _free_subnet() -> int:
         finally:
             probe.close()
     raise RuntimeError("no free 127.77.N.0 block for the DNS lab")
+
+
+def _apex_ns(body: str) -> list[str]:
+    """Name servers a zone body sets at its own apex (``@ [ttl] [IN] NS name``)."""
+    return re.findall(r"(?m)^@\s+(?:\d+\s+)?(?:IN\s+)?NS\s+(\S+)", body)
 
 
 def _parent(origin: str, origins: set[str]) -> str:
@@ -99,17 +105,23 @@ class DnsLab:
                     origins.add(tld)  # every TLD exists so delegations have a parent
         texts: dict[str, list[str]] = {o: [] for o in origins}
         for origin in origins:
+            own_ns = _apex_ns(self.zones.get(origin, ""))
             texts[origin] += [
                 f"$ORIGIN {origin}",
                 f"@ 3600 IN SOA {_NS_NAME} hostmaster.nic.lab. 1 3600 600 86400 60",
-                f"@ 3600 IN NS {_NS_NAME}",
             ]
+            if not own_ns:
+                texts[origin].append(f"@ 3600 IN NS {_NS_NAME}")
             if origin != ".":
-                texts[_parent(origin, origins)].append(f"{origin} 3600 IN NS {_NS_NAME}")
+                # A zone that names its own name servers is delegated to them (they must
+                # resolve to {auth} inside the lab); the others to the lab's server.
+                parent = texts[_parent(origin, origins)]
+                parent += [f"{origin} 3600 IN NS {ns}" for ns in own_ns or [_NS_NAME]]
         texts["lab."].append(f"{_NS_NAME} 3600 IN A {self.auth_address}")
         texts["."].append(f"{_NS_NAME} 3600 IN A {self.auth_address}")  # glue for lab.
         for origin, body in self.zones.items():
-            texts[origin] += [f"$ORIGIN {origin}", body.replace("{dead}", self.dead_address)]
+            body = body.replace("{dead}", self.dead_address).replace("{auth}", self.auth_address)
+            texts[origin] += [f"$ORIGIN {origin}", body]
         return {
             origin: "\n".join(lines) + "\n"
             for origin, lines in texts.items()
