@@ -23,14 +23,21 @@ def cli() -> None:
 
     \b
     Typical flow:
-      cloudaudit scan example.com                     walk a domain over DNS
+      cloudaudit scan example.com                   walk a domain over DNS
       cloudaudit scan -i inventory.toml -f html -o report.html
-      cloudaudit scan --zone examples/zones/example.zone   audit a zone file offline
-      cloudaudit lookup 52.94.76.1 www.example.com    who hosts this?
-      cloudaudit ranges update                        refresh provider IP ranges
+      cloudaudit scan --zone example.zone           audit a zone file offline
+      cloudaudit report scan.json -f csv --csv-section register
+      cloudaudit simulate scan.json --scenario aws-us-east-1-2025-10-20
+      cloudaudit lookup 52.94.76.1 www.example.com  who hosts this?
+      cloudaudit ranges update                      refresh provider IP ranges
 
-    Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or input error,
-    3 scan incomplete (DNS failures left parts unknown).
+    \b
+    Exit codes:
+      0  nothing at or above --fail-on
+      1  findings at or above --fail-on (default: high)
+      2  usage, input or data error (nothing is written)
+      3  scan incomplete: DNS failures left parts unknown
+      130  interrupted (Ctrl-C, SIGTERM); nothing is written
     """
 
 

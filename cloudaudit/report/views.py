@@ -239,6 +239,22 @@ def report_view(report: AuditReport) -> Document:
     sender_rows = [
         row for d in report.attribution.domains for row in _endpoint_rows(d.domain, d.spf_senders)
     ]
+    records = Section(
+        title="Domain records",
+        key="records",
+        headers=("Domain", "SPF", "SPF lookups", "DMARC", "CAA", "TXT records"),
+        rows=tuple(
+            (
+                d.domain,
+                d.spf.tree.record if d.spf else None,
+                d.spf.lookup_count if d.spf else None,
+                "; ".join(r.value for r in d.dmarc.records) or d.dmarc.outcome.value,
+                "; ".join(r.value for r in d.caa.records) or d.caa.outcome.value,
+                " | ".join(r.value for r in d.txt.records),
+            )
+            for d in evidence.domains
+        ),
+    )
     register = Section(
         title="Register of information: ICT third-party providers per service (DORA)",
         key="register",
@@ -272,6 +288,7 @@ def report_view(report: AuditReport) -> Document:
             Section("Mail providers", _ENDPOINT_HEADERS, tuple(mail_rows), key="mail"),
             Section("Mail senders (SPF)", _ENDPOINT_HEADERS, tuple(sender_rows), key="senders"),
             Section("Web hosts found", _ENDPOINT_HEADERS, tuple(web_rows), key="web"),
+            records,
             register,
             *(s for s in evidence_document.sections if s.key == "failures"),
         ),
