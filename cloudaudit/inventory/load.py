@@ -271,7 +271,8 @@ def read_zone(path: Path | str, origin: str | None = None) -> dns.zone.Zone:
     except dns.exception.SyntaxError as exc:
         match = re.search(r":(\d+): (.*)$", str(exc))
         if match:
-            raise InventoryError(match[2], source=source, line=int(match[1])) from exc
+            line = _failing_line(text, int(match[1]), origin)
+            raise InventoryError(match[2], source=source, line=line) from exc
         raise InventoryError(str(exc), source=source) from exc
     except dns.zone.NoSOA as exc:
         raise InventoryError("zone has no SOA record at its origin", source=source) from exc
@@ -281,6 +282,30 @@ def read_zone(path: Path | str, origin: str | None = None) -> dns.zone.Zone:
         raise InventoryError(str(exc) or type(exc).__name__, source=source) from exc
     except ValueError as exc:
         raise InventoryError(str(exc), source=source) from exc
+
+
+def _failing_line(text: str, reported: int, origin: str | None) -> int:
+    """dnspython reports the line after a record that failed at its end; find the real one.
+
+    The smallest prefix of the file that still fails to parse ends on the offending line.
+    """
+    lines = text.splitlines(keepends=True)
+    line = min(reported, len(lines))
+    while line > 1:
+        try:
+            dns.zone.from_text(
+                "".join(lines[: line - 1]),
+                origin=normalise_hostname(origin) + "." if origin else None,
+                relativize=False,
+                check_origin=False,
+            )
+        except dns.exception.SyntaxError:
+            line -= 1
+            continue
+        except (dns.exception.DNSException, ValueError):
+            pass  # the prefix fails for another reason (no origin yet): not a syntax error
+        break
+    return line
 
 
 def inventory_from_zones(

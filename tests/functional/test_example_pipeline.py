@@ -100,9 +100,7 @@ def test_example_attribution_sees_through_platforms(lab: DnsLab, tmp_path: Path)
     run("scan", "-i", str(INVENTORY), "--resolver", lab.resolver, "--offline",
         "-f", "json", "-o", str(output), "-q")  # fmt: skip
     report = json.loads(output.read_text())
-    endpoints = {
-        e["subject"]: e for s in report["attribution"]["services"] for e in s["endpoints"]
-    }
+    endpoints = {e["subject"]: e for s in report["attribution"]["services"] for e in s["endpoints"]}
     website = endpoints["www.brightwater-logistik.example"]
     # Netlify's site sits behind AWS Global Accelerator: an AWS edge in front of the platform
     stack = [(layer["provider"], layer["role"]) for layer in website["layers"]]
