@@ -11,8 +11,8 @@ SOA and NS at each apex and the delegations in the parents, creating empty paren
 from __future__ import annotations
 
 import itertools
-import re
 import os
+import re
 import shutil
 import signal
 import socket

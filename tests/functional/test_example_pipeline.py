@@ -17,7 +17,7 @@ import dns.zone
 import pytest
 from click.testing import CliRunner
 
-from cloudaudit.cli import cli, _register_commands
+from cloudaudit.cli import _register_commands, cli
 from tests.conftest import REPO, start_lab
 from tests.dnslab import DnsLab
 
