@@ -133,10 +133,10 @@ def test_random_addresses_get_the_provider_and_region_their_feed_states(feeds_di
     listings: list[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str, str | None, str]] = []
     for provider, feed in catalogue.feeds():
         path = sorted(feeds_dir.glob(feed.mirror_path))[-1]
-        for entry in parse_feed(feed.format, path.read_bytes(), feed.id).entries:
-            listings.append(
-                (ipaddress.ip_network(entry.prefix), provider.id, entry.region, feed.id)
-            )
+        listings.extend(
+            (ipaddress.ip_network(entry.prefix), provider.id, entry.region, feed.id)
+            for entry in parse_feed(feed.format, path.read_bytes(), feed.id).entries
+        )
     index = RangeIndex.load(data_dir())
     shipped = set(json.loads((data_dir() / "MANIFEST.json").read_text())["feeds"])
     listings = [item for item in listings if item[3] in shipped]
