@@ -1,0 +1,110 @@
+"""The provider catalogue: it validates, covers what the report needs, and its patterns work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cloudaudit.attribution.catalogue import PatternKind, load_catalogue, load_regions
+from cloudaudit.attribution.patterns import NameMatcher
+from cloudaudit.errors import CatalogueError
+
+CATALOGUE = load_catalogue()
+
+
+def test_catalogue_is_large_enough_and_covers_the_european_clouds() -> None:
+    ids = set(CATALOGUE.by_id)
+    assert len(ids) >= 60
+    european = {"hetzner", "ovhcloud", "ionos", "scaleway", "stackit", "open-telekom-cloud",
+                "exoscale", "upcloud", "contabo", "netcup", "strato", "hostinger"}  # fmt: skip
+    assert european <= ids
+    assert all(not CATALOGUE.by_id[p].cloud_act for p in european)
+    assert (
+        CATALOGUE.by_id["aws"].cloud_act
+        and CATALOGUE.by_id["aws"].control_plane_region == "us-east-1"
+    )
+
+
+@pytest.mark.parametrize(
+    "provider_pattern",
+    [(p.id, i) for p in CATALOGUE.providers for i in range(len(p.patterns))],
+    ids=lambda v: f"{v[0]}-{v[1]}",
+)
+def test_every_pattern_matches_its_example(provider_pattern: tuple[str, int]) -> None:
+    provider_id, index = provider_pattern
+    pattern = CATALOGUE.by_id[provider_id].patterns[index]
+    hits = NameMatcher(CATALOGUE).match(pattern.example, pattern.kind)
+    assert provider_id in {hit.provider.id for hit in hits}
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "provider", "region"),
+    [
+        ("my-lb-123.eu-central-1.elb.amazonaws.com", PatternKind.CNAME, "aws", "eu-central-1"),
+        ("d1a2b3c4.cloudfront.net", PatternKind.CNAME, "aws", None),
+        (
+            "myvm.germanywestcentral.cloudapp.azure.com",
+            PatternKind.CNAME,
+            "azure",
+            "germanywestcentral",
+        ),
+        ("ns-1234.awsdns-12.org", PatternKind.NS, "aws", None),
+        ("amy.ns.cloudflare.com", PatternKind.NS, "cloudflare", None),
+        ("hydrogen.ns.hetzner.com", PatternKind.NS, "hetzner", None),
+        ("contoso-com.mail.protection.outlook.com", PatternKind.MX, "microsoft-365", None),
+        ("aspmx.l.google.com", PatternKind.MX, "google", None),
+        ("_spf.google.com", PatternKind.SPF, "google", None),
+        ("brightwater.netlify.app", PatternKind.CNAME, "netlify", None),
+        ("cname.vercel-dns.com", PatternKind.CNAME, "vercel", None),
+        ("shops.myshopify.com", PatternKind.CNAME, "shopify", None),
+        ("bucket.sos-de-fra-1.exo.io", PatternKind.CNAME, "exoscale", "de-fra-1"),
+    ],
+)
+def test_real_world_names(name: str, kind: PatternKind, provider: str, region: str | None) -> None:
+    hits = {h.provider.id: h for h in NameMatcher(CATALOGUE).match(name, kind)}
+    assert provider in hits
+    assert hits[provider].region == region
+
+
+def test_platform_facts_cite_a_source() -> None:
+    facts = [(p.id, f) for p in CATALOGUE.providers for f in p.runs_on]
+    assert {"vercel", "heroku", "netlify"} <= {pid for pid, _ in facts}
+    assert all(f.source.startswith("https://") for _, f in facts)
+
+
+def test_region_table_maps_to_countries() -> None:
+    regions = load_regions()
+    assert regions["aws"]["eu-central-1"] == "DE"
+    assert regions["azure"]["westeurope"] == "NL"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[[provider]]\nid = "x"\n', "provider.0.name: Field required"),
+        (
+            '[[provider]]\nid = "Bad Id"\nname="x"\nkinds=["cloud"]\nheadquarters="DE"\njurisdiction="EU"\ncloud_act=false\n',
+            "provider.0.id",
+        ),
+        (
+            '[[provider]]\nid = "x"\nname="x"\nkinds=["cloud"]\nheadquarters="DE"\njurisdiction="EU"\ncloud_act=false\n[[provider.patterns]]\nkind="cname"\nregex="(unclosed"\nexample="a"\n',
+            "invalid regex",
+        ),
+        (
+            '[[provider]]\nid = "x"\nname="x"\nkinds=["cloud"]\nheadquarters="DE"\njurisdiction="EU"\ncloud_act=false\n[[provider.runs_on]]\nprovider="nowhere"\nsource="https://x"\nverified=2026-01-01\n',
+            "unknown provider 'nowhere'",
+        ),
+        ("provider = [", "catalogue"),
+    ],
+)
+def test_catalogue_errors_name_the_field(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "catalogue.toml"
+    path.write_text(text)
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue(path)
+    assert str(path) in str(caught.value)
+    if message != "catalogue":
+        assert message.replace("provider.0", "providers.0") in str(caught.value) or message in str(
+            caught.value
+        )
