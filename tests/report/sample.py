@@ -66,4 +66,5 @@ def sample_report() -> AuditReport:
     data["generated_at"] = FIXED.isoformat()
     data["evidence"]["started_at"] = FIXED.isoformat()
     data["evidence"]["finished_at"] = FIXED.isoformat()
+    data["evidence"]["inventory"]["source"] = "examples/inventory.toml"  # not the checkout path
     return AuditReport.model_validate(data)
