@@ -30,7 +30,11 @@ def _jurisdictions(endpoint: EndpointAttribution, report: AuditReport) -> str:
     providers = report.attribution.providers
     return ", ".join(
         sorted(
-            {providers[l.provider].jurisdiction for l in endpoint.layers if l.provider in providers}
+            {
+                providers[layer.provider].jurisdiction
+                for layer in endpoint.layers
+                if layer.provider in providers
+            }
         )
     )
 
