@@ -16,6 +16,18 @@ REPO = Path(__file__).resolve().parents[1]
 FEEDS = REPO.parent / "shared" / "provider_feeds"
 
 
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test reads or writes the real user's history, caches or range data."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("CLOUDAUDIT_DB", str(home / "history.sqlite3"))
+    monkeypatch.delenv("CLOUDAUDIT_RANGES", raising=False)
+
+
 @pytest.fixture(scope="session")
 def feeds_dir() -> Path:
     """The providers' published feeds (a mirror); tests needing them skip without it."""

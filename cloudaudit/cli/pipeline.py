@@ -7,6 +7,7 @@ addresses no feed covers, then runs the pure attribution and analysis stages.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 
 from cloudaudit.analysis.models import Severity
 from cloudaudit.analysis.policy import Policy
@@ -91,7 +92,7 @@ def finish(
     output: Path | None,
     csv_section: str | None,
     quiet: bool,
-) -> None:
+) -> NoReturn:
     """Render, write (only now, atomically), summarise on stderr and exit with the contract."""
     import sys
 

@@ -52,7 +52,19 @@ def load_document(path: str) -> ScanEvidence | AuditReport:
 
 
 @click.command()
-@click.argument("source", metavar="EVIDENCE.json")
+@click.argument("source", metavar="EVIDENCE.json|SCAN-ID")
+@click.option(
+    "--reattribute",
+    is_flag=True,
+    help="With a SCAN-ID: attribute and analyse the stored evidence again with today's data.",
+)
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="CLOUDAUDIT_DB",
+    help="History database for SCAN-ID (default: $CLOUDAUDIT_DB or the user data directory).",
+)
 @analysis_options
 @format_option
 @output_option
@@ -60,6 +72,8 @@ def load_document(path: str) -> ScanEvidence | AuditReport:
 @handle_errors
 def report(
     source: str,
+    reattribute: bool,
+    db_path: Path | None,
     fail_on: str,
     max_share: tuple[str, ...],
     require_jurisdiction: str | None,
@@ -74,20 +88,39 @@ def report(
 
     Accepts what `scan --format json` wrote (a report) or `scan --evidence-only --format
     json` (bare evidence); '-' reads stdin. The same evidence always gives the same
-    attribution for the same range data, so an audit can be reproduced.
+    attribution for the same range data, so an audit can be reproduced. A SCAN-ID from
+    `cloudaudit history list` renders a stored scan as it was, or with --reattribute
+    against today's range data.
 
     \b
     Examples:
       cloudaudit report scan.json --format html -o report.html
+      cloudaudit report 42 --reattribute --format markdown
       cloudaudit report scan.json --format csv --csv-section register -o register.csv
       cloudaudit report scan.json --require-jurisdiction EU --fail-on medium
     """
     from cloudaudit.cli.pipeline import analyse_evidence, finish, policy_from_options
     from cloudaudit.discovery.models import ScanEvidence
 
-    document = load_document(source)
-    evidence = document if isinstance(document, ScanEvidence) else document.evidence
     policy = policy_from_options(fail_on, max_share, require_jurisdiction)
+    if source.isdigit() and not Path(source).exists():
+        from cloudaudit.history.store import HistoryStore
+
+        with HistoryStore.open(db_path) as store:
+            stored = store.get_report(int(source))
+        if not reattribute:
+            finish(
+                stored,
+                policy=policy,
+                output_format=output_format,
+                output=output,
+                csv_section=csv_section,
+                quiet=quiet,
+            )
+        document: ScanEvidence | AuditReport = stored
+    else:
+        document = load_document(source)
+    evidence = document if isinstance(document, ScanEvidence) else document.evidence
     result = analyse_evidence(
         evidence, policy=policy, offline=offline, ranges_dir=ranges_dir, quiet=quiet
     )

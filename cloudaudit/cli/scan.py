@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,9 @@ from cloudaudit.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from cloudaudit.discovery.models import ScanEvidence
     from cloudaudit.inventory.models import Inventory
+    from cloudaudit.report.schema import AuditReport
 
 
 @click.command()
@@ -58,6 +61,31 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Stop after discovery: write the DNS evidence, not the analysed report.",
 )
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="CLOUDAUDIT_DB",
+    help="History database (default: $CLOUDAUDIT_DB or the user data directory).",
+)
+@click.option("--no-history", is_flag=True, help="Do not record this scan in the history.")
+@click.option(
+    "--lock-timeout",
+    default=600.0,
+    show_default=True,
+    help="Seconds to wait while another scan writes the same history.",
+)
+@click.option(
+    "--prometheus",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write node_exporter textfile metrics here (atomically).",
+)
+@click.option(
+    "--notify",
+    "notify_url",
+    metavar="URL",
+    help="POST a JSON summary of new findings here (retried; failure is only logged).",
+)
 @analysis_options
 @format_option
 @output_option
@@ -74,6 +102,11 @@ def scan(
     concurrency: int,
     rate_limit: float | None,
     evidence_only: bool,
+    db_path: Path | None,
+    no_history: bool,
+    lock_timeout: float,
+    prometheus: Path | None,
+    notify_url: str | None,
     fail_on: str,
     max_share: tuple[str, ...],
     require_jurisdiction: str | None,
@@ -134,31 +167,58 @@ def scan(
         rate_limit=rate_limit,
     )
     progress = Progress(quiet)
-    evidence = run_scan(
-        inventory,
-        config,
-        zones=zones,
-        progress=lambda done, total: progress(f"scanned {done}/{total}"),
-    )
-    progress.done()
-    note(
-        f"scanned {len(evidence.domains)} domains, {len(evidence.hosts)} hosts with "
-        f"{evidence.stats.queries} queries in {evidence.stats.elapsed_s:.1f}s "
-        f"({evidence.stats.failures} failed lookups)",
-        quiet,
-    )
+
+    def discover() -> ScanEvidence:
+        evidence = run_scan(
+            inventory,
+            config,
+            zones=zones,
+            progress=lambda done, total: progress(f"scanned {done}/{total}"),
+        )
+        progress.done()
+        note(
+            f"scanned {len(evidence.domains)} domains, {len(evidence.hosts)} hosts with "
+            f"{evidence.stats.queries} queries in {evidence.stats.elapsed_s:.1f}s "
+            f"({evidence.stats.failures} failed lookups)",
+            quiet,
+        )
+        return evidence
+
     if evidence_only:
         from cloudaudit.cli.common import write_output
         from cloudaudit.report.formats import render
 
-        write_output(render(evidence, output_format, csv_section=csv_section), output)
+        write_output(render(discover(), output_format, csv_section=csv_section), output)
         return
     from cloudaudit.cli.pipeline import analyse_evidence, finish, policy_from_options
 
     policy = policy_from_options(fail_on, max_share, require_jurisdiction)
-    report = analyse_evidence(
-        evidence, policy=policy, offline=offline, ranges_dir=ranges_dir, quiet=quiet
-    )
+    if no_history:
+        report = analyse_evidence(
+            discover(), policy=policy, offline=offline, ranges_dir=ranges_dir, quiet=quiet
+        )
+        previous = None
+    else:
+        from cloudaudit.history.store import HistoryStore, default_db_path, scan_lock
+
+        path = db_path or default_db_path()
+        with HistoryStore.open(path) as store, scan_lock(path, lock_timeout):
+            scan_id = store.begin_scan(inventory.digest, inventory.organisation, datetime.now(UTC))
+            report = analyse_evidence(
+                discover(), policy=policy, offline=offline, ranges_dir=ranges_dir, quiet=quiet
+            )
+            store.finish_scan(scan_id, report)
+            earlier = store.previous_scan(scan_id, inventory.digest)
+            previous = store.get_report(earlier) if earlier is not None else None
+        note(f"recorded as scan #{scan_id} in {path}", quiet)
+    if prometheus:
+        from cloudaudit.atomic import write_file_atomically
+        from cloudaudit.history.metrics import prometheus_text
+
+        metrics = prometheus_text(report, report.complete, report.evidence.stats.elapsed_s)
+        write_file_atomically(prometheus, metrics.encode())
+    if notify_url:
+        _notify(notify_url, report, previous, quiet)
     finish(
         report,
         policy=policy,
@@ -167,6 +227,32 @@ def scan(
         csv_section=csv_section,
         quiet=quiet,
     )
+
+
+def _notify(url: str, report: AuditReport, previous: AuditReport | None, quiet: bool) -> None:
+    """Tell a webhook what is new since the previous scan; a failure is logged, never fatal."""
+    from cloudaudit.history.diff import diff_reports
+    from cloudaudit.history.models import FindingChange
+    from cloudaudit.history.notify import notification, post_with_retries
+
+    if previous is None:
+        new = tuple(
+            FindingChange(
+                check_id=f.check_id,
+                subject=f.subject,
+                severity=f.severity.value,
+                title=f.title,
+                change="new",
+            )
+            for f in report.findings
+        )
+    else:
+        new = diff_reports(previous, report, "previous", "this").new_findings
+    error = post_with_retries(url, notification(report, new, None))
+    if error:
+        note(f"warning: notification to {url} failed: {error}", quiet=False)
+    else:
+        note(f"notified {url} of {len(new)} new findings", quiet)
 
 
 def _merge(inventory: Inventory, domains: tuple[str, ...]) -> Inventory:

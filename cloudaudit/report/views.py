@@ -383,10 +383,6 @@ _VIEWS: dict[type[BaseModel], Callable[[Any], Document]] = {
 }
 
 
-def register_view(model: type[BaseModel], view: Callable[[Any], Document]) -> None:
-    _VIEWS[model] = view
-
-
 def view_of(model: BaseModel) -> Document:
     for model_type, view in _VIEWS.items():
         if isinstance(model, model_type):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -39,8 +40,14 @@ def _renderer(fmt: OutputFormat) -> Callable[[Document], str]:
     return csv.render
 
 
-def render(model: BaseModel, fmt: OutputFormat | str, *, csv_section: str | None = None) -> str:
-    """Render any document model (report, evidence, simulation, diff, lookup) in ``fmt``."""
+def render(
+    model: BaseModel,
+    fmt: OutputFormat | str,
+    *,
+    csv_section: str | None = None,
+    view: Callable[[Any], Document] | None = None,
+) -> str:
+    """Render a document model in ``fmt``; later stages pass their own ``view``."""
     fmt = OutputFormat(fmt)
     if fmt is OutputFormat.JSON:
         from cloudaudit.report.formats import json
@@ -48,7 +55,7 @@ def render(model: BaseModel, fmt: OutputFormat | str, *, csv_section: str | None
         return json.render(model)
     from cloudaudit.report.views import view_of
 
-    document = view_of(model)
+    document = view(model) if view else view_of(model)
     if fmt is OutputFormat.CSV:
         from cloudaudit.report.formats import csv
 
