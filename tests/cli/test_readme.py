@@ -10,6 +10,10 @@ from tests.conftest import REPO
 
 def test_readme_shows_the_current_help() -> None:
     _register_commands()
-    help_text = CliRunner().invoke(cli, ["--help"], terminal_width=100).output.rstrip("\n")
+    help_text = (
+        CliRunner()
+        .invoke(cli, ["--help"], terminal_width=100, prog_name="cloudaudit")
+        .output.rstrip("\n")
+    )
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert f"```text\n{help_text}\n```" in readme, "update the help block in README.md"
