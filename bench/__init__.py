@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks of cloudaudit against the tools a user would otherwise pick."""

@@ -1,0 +1,65 @@
+"""One tool's attribution run in a fresh process: load time, lookups/s, peak RSS, answers.
+
+Run by bench/run.py with the interpreter of the tool's own environment:
+    python bench/attribution_worker.py cloudaudit SAMPLE.txt
+    bench/.venv-bench/bin/python bench/attribution_worker.py cloudip SAMPLE.txt
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+
+
+def main() -> None:
+    tool, sample_path = sys.argv[1], sys.argv[2]
+    addresses = open(sample_path, encoding="ascii").read().split()
+    baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    if tool == "cloudaudit":
+        from cloudaudit.attribution.ranges import RangeIndex
+
+        index = RangeIndex.load()
+        lookup = index.lookup
+        batch = index.lookup_many
+
+        def answer(hit: object) -> list[object] | None:
+            return None if hit is None else [hit.provider, hit.region]  # type: ignore[attr-defined]
+    else:
+        from cloudip import Detector
+
+        detector = Detector(offline=True, data_dir=None).ready()
+        lookup = detector.lookup
+        batch = None
+
+        def answer(hit: object) -> list[object] | None:
+            return [hit.provider, hit.region] if hit.found else None  # type: ignore[attr-defined]
+
+    load_s = time.perf_counter() - started
+    started = time.perf_counter()
+    results = [lookup(a) for a in addresses]
+    single_s = time.perf_counter() - started
+    batch_s = None
+    if batch is not None:
+        started = time.perf_counter()
+        batch(addresses)
+        batch_s = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    json.dump(
+        {
+            "tool": tool,
+            "load_s": load_s,
+            "lookups_per_s": len(addresses) / single_s,
+            "batch_lookups_per_s": len(addresses) / batch_s if batch_s else None,
+            "peak_rss_mb": peak / 1024,
+            "interpreter_rss_mb": baseline_rss / 1024,
+            "answers": [answer(r) for r in results],
+        },
+        sys.stdout,
+    )
+
+
+if __name__ == "__main__":
+    main()

