@@ -68,7 +68,7 @@ def bench_python() -> Path:
 
 
 def sample_addresses(count: int, seed: int = 1) -> list[str]:
-    from cloudaudit.attribution.catalogue import data_dir
+    from cloudaudit.attribution.paths import data_dir
     from cloudaudit.attribution.ranges import decode_feeds, read_snapshot
 
     rng = random.Random(seed)
@@ -183,7 +183,7 @@ def _scan_in_subprocess(resolver: str, names: list[str], workdir: Path) -> dict[
         "inv=Inventory(services=(Service(name='bench',endpoints=tuple(Endpoint(raw=n,kind=EndpointKind.HOSTNAME,host=n) for n in names)),))\n"
         "t=time.perf_counter(); ev=run_scan(inv, ScanConfig(resolvers=(sys.argv[1],), subdomains=(), srv_names=(), concurrency=512)); s=time.perf_counter()-t\n"
         "print(json.dumps({'seconds':s,'queries':ev.stats.queries,'hosts':len(ev.hosts),'failures':ev.stats.failures,"
-        "'peak_rss_mb':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}))\n"
+        "'peak_rss_mb':[int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')][0]/1024}))\n"
     )
     result = subprocess.run([sys.executable, "-c", code, resolver, str(names_file)], capture_output=True,
                             text=True, check=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})  # fmt: skip

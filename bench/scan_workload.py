@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import random
 
-from cloudaudit.attribution.catalogue import data_dir
+from cloudaudit.attribution.paths import data_dir
 from cloudaudit.attribution.ranges import decode_feeds, read_snapshot
 
 _LABELS = ("www", "api", "shop", "app", "status", "portal", "cdn", "mail", "help", "docs")

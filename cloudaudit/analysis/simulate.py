@@ -16,8 +16,8 @@ from pydantic import Field, ValidationError
 
 from cloudaudit.analysis.estate import Estate, dns_operator
 from cloudaudit.analysis.models import OutageScope, ServiceImpact, SimulationResult
-from cloudaudit.attribution.catalogue import data_dir
 from cloudaudit.attribution.models import EndpointAttribution, ProviderLayer
+from cloudaudit.attribution.paths import data_dir
 from cloudaudit.errors import CatalogueError, InputError
 from cloudaudit.model import Model
 

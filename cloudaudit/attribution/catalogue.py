@@ -12,34 +12,18 @@ import tomllib
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 
 from pydantic import Field, ValidationError, field_validator
 
+from cloudaudit.attribution.feeds import FeedFormat
 from cloudaudit.attribution.models import LayerRole, ProviderKind, ProviderSummary
+from cloudaudit.attribution.paths import data_dir
 from cloudaudit.errors import CatalogueError
 from cloudaudit.model import Model
 
 CATALOGUE_FILE = "catalogue.toml"
 REGIONS_FILE = "regions.toml"
-
-
-class FeedFormat(StrEnum):
-    """Official publication formats the updater can parse."""
-
-    AWS_IP_RANGES = "aws-ip-ranges"  # ip-ranges.json
-    GOOGLE_CLOUD = "google-cloud"  # cloud.json (with scope = region)
-    GOOGLE_GOOG = "google-goog"  # goog.json (all Google, no region)
-    AZURE_SERVICE_TAGS = "azure-service-tags"  # ServiceTags_Public_YYYYMMDD.json
-    ORACLE = "oracle"  # public_ip_ranges.json
-    PLAIN_CIDR = "plain-cidr"  # one CIDR per line (Cloudflare ips-v4/v6, Akamai lists)
-    FASTLY = "fastly"  # public-ip-list JSON
-    GEOFEED_CSV = "geofeed-csv"  # RFC 8805
-    GEOFEED_JSON = "geofeed-json"  # Vultr/Constant JSON geofeed
-    GITHUB_META = "github-meta"  # api.github.com/meta
-    EXOSCALE = "exoscale"  # exoscale_prefixes.json
-    ASN_PREFIXES = "asn-prefixes"  # ipverse/asn-ip aggregated.json per ASN
 
 
 class Feed(Model):
@@ -133,14 +117,6 @@ class Catalogue(Model):
 
     def feeds(self) -> list[tuple[Provider, Feed]]:
         return [(provider, feed) for provider in self.providers for feed in provider.feeds]
-
-
-def data_dir() -> Path:
-    """The provider data directory: the source tree's ``data/`` or the wheel's copy."""
-    source_tree = Path(__file__).resolve().parents[2] / "data" / "provider_ranges"
-    if source_tree.is_dir():
-        return source_tree
-    return Path(str(resources.files("cloudaudit") / "_data" / "provider_ranges"))
 
 
 def load_catalogue(path: Path | None = None) -> Catalogue:

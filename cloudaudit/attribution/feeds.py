@@ -13,10 +13,27 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable, Iterable
+from enum import StrEnum
 from typing import Any, NamedTuple
 
-from cloudaudit.attribution.catalogue import FeedFormat
 from cloudaudit.errors import FeedError
+
+
+class FeedFormat(StrEnum):
+    """Official publication formats the updater can parse."""
+
+    AWS_IP_RANGES = "aws-ip-ranges"  # ip-ranges.json
+    GOOGLE_CLOUD = "google-cloud"  # cloud.json (with scope = region)
+    GOOGLE_GOOG = "google-goog"  # goog.json (all Google, no region)
+    AZURE_SERVICE_TAGS = "azure-service-tags"  # ServiceTags_Public_YYYYMMDD.json
+    ORACLE = "oracle"  # public_ip_ranges.json
+    PLAIN_CIDR = "plain-cidr"  # one CIDR per line (Cloudflare ips-v4/v6, Akamai lists)
+    FASTLY = "fastly"  # public-ip-list JSON
+    GEOFEED_CSV = "geofeed-csv"  # RFC 8805
+    GEOFEED_JSON = "geofeed-json"  # Vultr/Constant JSON geofeed
+    GITHUB_META = "github-meta"  # api.github.com/meta
+    EXOSCALE = "exoscale"  # exoscale_prefixes.json
+    ASN_PREFIXES = "asn-prefixes"  # ipverse/asn-ip aggregated.json per ASN
 
 
 class FeedEntry(NamedTuple):

@@ -25,13 +25,16 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cloudaudit.atomic import write_file_atomically
-from cloudaudit.attribution.catalogue import FeedFormat, data_dir
-from cloudaudit.attribution.feeds import FeedEntry
-from cloudaudit.attribution.models import AddressMatch, SnapshotInfo
+from cloudaudit.attribution.feeds import FeedEntry, FeedFormat
+from cloudaudit.attribution.paths import data_dir
 from cloudaudit.errors import SnapshotError
+
+if TYPE_CHECKING:
+    # pydantic models are imported only when a caller needs them: a bare lookup never does.
+    from cloudaudit.attribution.models import AddressMatch, SnapshotInfo
 
 SNAPSHOT_FILE = "snapshot.bin"
 MANIFEST_FILE = "MANIFEST.json"
@@ -79,6 +82,8 @@ class FeedData(NamedTuple):
 
 
 def to_address_match(address: str, hit: RangeHit | None) -> AddressMatch:
+    from cloudaudit.attribution.models import AddressMatch
+
     if hit is None:
         return AddressMatch(address=address)
     return AddressMatch(
@@ -193,8 +198,16 @@ def _encode(
     blob += b"".join(s.to_bytes(16, "big") for s, _, _ in v6)
     blob += b"".join(e.to_bytes(16, "big") for _, e, _ in v6)
     blob += _little_endian(array("I", [r for _, _, r in v6]))
-    record_json = "\n".join(json.dumps(r, separators=(",", ":")) for r in records)
-    compressed = zlib.compress(record_json.encode(), 9)
+    # Few distinct (provider, feed, region, services...) combinations serve many prefixes:
+    # store each once and give records only [attribute id, prefix], which keeps the loaded
+    # index small and a first hit cheap to decode.
+    attributes: dict[str, int] = {}
+    lines = []
+    for record in records:
+        key = json.dumps([record[0], record[1], *record[3:]], separators=(",", ":"))
+        lines.append(f'[{attributes.setdefault(key, len(attributes))},"{record[2]}"]')
+    payload = "[" + ",".join(attributes) + "]\n" + "\n".join(lines)
+    compressed = zlib.compress(payload.encode(), 9)
     header = json.dumps({"v4": len(v4), "v6": len(v6), "records": len(records)}).encode()
     return header + b"\n" + blob + compressed
 
@@ -317,10 +330,11 @@ class RangeIndex:
                 values.byteswap()
             arrays.append(values)
             offset += 4 * n4
-        # Lists, not arrays: bisect on a list avoids boxing an int at every probe.
+        # Starts are a list: bisect probes it ~17 times per lookup and a list avoids boxing an
+        # int at each probe. Ends and record ids are read once per lookup: compact arrays.
         self._v4_starts: list[int] = arrays[0].tolist()
-        self._v4_ends: list[int] = arrays[1].tolist()
-        self._v4_records: list[int] = arrays[2].tolist()
+        self._v4_ends: array[int] = arrays[1]
+        self._v4_records: array[int] = arrays[2]
         raw = bytes(index_blob[offset : offset + 32 * n6])
         self._v6_starts = [int.from_bytes(raw[i : i + 16], "big") for i in range(0, 16 * n6, 16)]
         self._v6_ends = [
@@ -331,9 +345,12 @@ class RangeIndex:
         v6_records.frombytes(index_blob[offset : offset + 4 * n6])
         if sys.byteorder != "little":
             v6_records.byteswap()
-        self._v6_records: list[int] = v6_records.tolist()
+        self._v6_records: array[int] = v6_records
         offset += 4 * n6
-        self._record_lines = zlib.decompress(index_blob[offset:]).split(b"\n")
+        payload = zlib.decompress(index_blob[offset:])
+        first_line_end = payload.index(b"\n")
+        self._attributes: list[list[Any]] = json.loads(payload[:first_line_end])
+        self._record_lines = payload[first_line_end + 1 :].split(b"\n")
         self._hits: list[RangeHit | None] = [None] * len(self._record_lines)
 
     @classmethod
@@ -344,13 +361,20 @@ class RangeIndex:
     def _hit(self, record: int) -> RangeHit:
         hit = self._hits[record]
         if hit is None:
-            r = json.loads(self._record_lines[record])
-            hit = RangeHit(r[2], r[0], r[1], r[3], r[8], tuple(r[4]), r[5], r[6], r[7])
+            attribute, prefix = json.loads(self._record_lines[record])
+            provider, feed, region, services, border, country, city, is_global = self._attributes[
+                attribute
+            ]
+            hit = RangeHit(
+                prefix, provider, feed, region, is_global, tuple(services), border, country, city
+            )
             self._hits[record] = hit
         return hit
 
     def lookup(self, address: str) -> RangeHit | None:
         """The most specific prefix containing ``address``, or None (also for non-addresses)."""
+        ends: Sequence[int]
+        records: Sequence[int]
         try:
             if ":" in address:
                 value = int.from_bytes(socket.inet_pton(socket.AF_INET6, address), "big")
@@ -379,6 +403,8 @@ class RangeIndex:
 
 
 def snapshot_info(manifest: dict[str, Any]) -> SnapshotInfo:
+    from cloudaudit.attribution.models import SnapshotInfo
+
     feed_dates = [
         datetime.fromisoformat(f["retrieved_at"]) for f in manifest.get("feeds", {}).values()
     ]

@@ -22,8 +22,8 @@ from typing import Any
 
 import httpx
 
-from cloudaudit.attribution.catalogue import Catalogue, Feed, FeedFormat, Provider
-from cloudaudit.attribution.feeds import FeedEntry, parse_feed
+from cloudaudit.attribution.catalogue import Catalogue, Feed, Provider
+from cloudaudit.attribution.feeds import FeedEntry, FeedFormat, parse_feed
 from cloudaudit.attribution.ranges import (
     FeedData,
     decode_feeds,

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from cloudaudit.attribution.catalogue import FeedFormat, data_dir, load_catalogue
-from cloudaudit.attribution.feeds import FeedEntry, parse_feed
+from cloudaudit.attribution.catalogue import load_catalogue
+from cloudaudit.attribution.feeds import FeedEntry, FeedFormat, parse_feed
+from cloudaudit.attribution.paths import data_dir
 from cloudaudit.attribution.ranges import FeedData, RangeIndex, write_snapshot
 from cloudaudit.errors import FeedError
 

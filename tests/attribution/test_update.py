@@ -132,7 +132,7 @@ def test_real_download_path_over_http(feed_server: str, tmp_path: Path) -> None:
 
 @pytest.mark.feeds
 def test_bundled_snapshot_contains_no_raw_feed(feeds_dir: Path) -> None:
-    from cloudaudit.attribution.catalogue import data_dir
+    from cloudaudit.attribution.paths import data_dir
 
     shipped = {p.read_bytes() for p in data_dir().iterdir() if p.is_file()}
     for feed in feeds_dir.rglob("*"):

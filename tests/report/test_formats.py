@@ -18,8 +18,8 @@ from pydantic import BaseModel
 
 from cloudaudit.analysis.estate import Estate
 from cloudaudit.analysis.simulate import load_incidents, simulate
-from cloudaudit.attribution.catalogue import data_dir
 from cloudaudit.attribution.models import LookupResult
+from cloudaudit.attribution.paths import data_dir
 from cloudaudit.attribution.ranges import read_snapshot
 from cloudaudit.attribution.status import ranges_status
 from cloudaudit.errors import InputError
