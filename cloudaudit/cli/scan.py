@@ -231,23 +231,10 @@ def scan(
 
 def _notify(url: str, report: AuditReport, previous: AuditReport | None, quiet: bool) -> None:
     """Tell a webhook what is new since the previous scan; a failure is logged, never fatal."""
-    from cloudaudit.history.diff import diff_reports
-    from cloudaudit.history.models import FindingChange
+    from cloudaudit.history.diff import new_findings
     from cloudaudit.history.notify import notification, post_with_retries
 
-    if previous is None:
-        new = tuple(
-            FindingChange(
-                check_id=f.check_id,
-                subject=f.subject,
-                severity=f.severity.value,
-                title=f.title,
-                change="new",
-            )
-            for f in report.findings
-        )
-    else:
-        new = diff_reports(previous, report, "previous", "this").new_findings
+    new = new_findings(previous, report)
     error = post_with_retries(url, notification(report, new, None))
     if error:
         note(f"warning: notification to {url} failed: {error}", quiet=False)

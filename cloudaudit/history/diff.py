@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cloudaudit.analysis.models import Finding
 from cloudaudit.attribution.models import EndpointAttribution
 from cloudaudit.history.models import ConcentrationChange, EndpointChange, FindingChange, ScanDiff
 from cloudaudit.report.schema import AuditReport
@@ -39,6 +40,23 @@ def _jurisdictions(endpoint: EndpointAttribution, report: AuditReport) -> str:
     )
 
 
+def _finding_change(finding: Finding, change: str) -> FindingChange:
+    return FindingChange(
+        check_id=finding.check_id,
+        subject=finding.subject,
+        severity=finding.severity.value,
+        title=finding.title,
+        change=change,
+    )
+
+
+def new_findings(previous: AuditReport | None, report: AuditReport) -> tuple[FindingChange, ...]:
+    """Findings of ``report`` absent from ``previous`` (all of them on a first scan)."""
+    if previous is None:
+        return tuple(_finding_change(f, "new") for f in report.findings)
+    return diff_reports(previous, report, "previous", "this").new_findings
+
+
 def diff_reports(old: AuditReport, new: AuditReport, old_label: str, new_label: str) -> ScanDiff:
     before, after = _endpoints(old), _endpoints(new)
     changes: list[EndpointChange] = []
@@ -71,23 +89,11 @@ def diff_reports(old: AuditReport, new: AuditReport, old_label: str, new_label: 
     old_findings = {(f.check_id, f.subject): f for f in old.findings}
     new_findings = {(f.check_id, f.subject): f for f in new.findings}
     findings = [
-        FindingChange(
-            check_id=f.check_id,
-            subject=f.subject,
-            severity=f.severity.value,
-            title=f.title,
-            change="new",
-        )
+        _finding_change(f, "new")
         for key, f in sorted(new_findings.items())
         if key not in old_findings
     ] + [
-        FindingChange(
-            check_id=f.check_id,
-            subject=f.subject,
-            severity=f.severity.value,
-            title=f.title,
-            change="resolved",
-        )
+        _finding_change(f, "resolved")
         for key, f in sorted(old_findings.items())
         if key not in new_findings
     ]
