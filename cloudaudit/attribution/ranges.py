@@ -1,31 +1,37 @@
 """The range snapshot and its longest-prefix-match index.
 
 ``ranges update`` flattens every feed's prefixes into sorted, non-overlapping intervals once,
-so loading is reading arrays and a lookup is one binary search. The most specific prefix wins;
-identical prefixes from several feeds are decided by a documented precedence (regional before
-regionless, provider feeds before ASN lists). The snapshot is one file, ``snapshot.bin``,
+so loading is mapping a file and a lookup is one short binary search. The most specific prefix
+wins; identical prefixes from several feeds are decided by a documented precedence (regional
+before regionless, provider feeds before ASN lists). The snapshot is one file, ``snapshot.bin``,
 replaced atomically; ``MANIFEST.json`` beside it is a readable copy of its provenance.
 
-File layout: a magic line, one JSON header line (manifest and section offsets), then the
-sections: IPv4 starts/ends/record ids as little-endian uint32 arrays, IPv6 starts/ends as
-16-byte big-endian integers and uint32 record ids, and zlib-compressed record and feed JSON.
+File layout: a magic line, one JSON header line (manifest and section lengths), the index
+section, then the zlib-compressed feeds (what ``ranges update`` compares a new download with).
+The index section is a JSON line of counts followed by little-endian arrays: IPv6 interval
+starts and ends as 64-bit high and low halves; then uint32 arrays: IPv4 starts, ends, record
+ids and bucket bounds (65,537, one per value of the top 16 bits, plus an end), IPv6 record ids
+and bucket bounds, each record's attribute id, and offsets into the prefix texts and attribute
+JSON, which follow as two blobs. The arrays are used in place from the mapped file, so loading
+costs nothing and memory is only the pages that lookups touch.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import mmap
 import os
-import socket
 import sys
 import zlib
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from socket import AF_INET, AF_INET6, inet_pton
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from cloudaudit.atomic import write_file_atomically
 from cloudaudit.attribution.feeds import FeedEntry, FeedFormat
@@ -38,7 +44,9 @@ if TYPE_CHECKING:
 
 SNAPSHOT_FILE = "snapshot.bin"
 MANIFEST_FILE = "MANIFEST.json"
-_MAGIC = b"CLOUDAUDIT-RANGES 1\n"
+_MAGIC = b"CLOUDAUDIT-RANGES 2\n"
+_BUCKETS = 1 << 16  # index buckets keyed by the top 16 bits of an address
+_LOW_64 = (1 << 64) - 1
 RANGES_ENV = "CLOUDAUDIT_RANGES"
 
 #: Tie-break for the same prefix in feeds of different providers: lower wins. Feeds that
@@ -59,10 +67,9 @@ FORMAT_PRECEDENCE = {
 }
 
 
-class RangeHit(NamedTuple):
-    """One matched prefix; shared by every address in it (built once, not per lookup)."""
+class RangeAttributes(NamedTuple):
+    """What a feed states about a prefix; one shared instance per distinct combination."""
 
-    prefix: str
     provider: str
     feed: str
     region: str | None
@@ -71,6 +78,54 @@ class RangeHit(NamedTuple):
     network_border_group: str | None
     country: str | None
     city: str | None
+
+
+class RangeHit(NamedTuple):
+    """One matched prefix, built once and shared by every address in it.
+
+    Three references and no per-hit strings, so holding a hit for each of hundreds of
+    thousands of addresses stays cheap; the prefix text is read from the snapshot on demand.
+    """
+
+    attributes: RangeAttributes
+    record: int
+    table: RangeIndex
+
+    @property
+    def prefix(self) -> str:
+        return self.table.prefix_text(self.record)
+
+    @property
+    def provider(self) -> str:
+        return self.attributes.provider
+
+    @property
+    def feed(self) -> str:
+        return self.attributes.feed
+
+    @property
+    def region(self) -> str | None:
+        return self.attributes.region
+
+    @property
+    def is_global(self) -> bool:
+        return self.attributes.is_global
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        return self.attributes.services
+
+    @property
+    def network_border_group(self) -> str | None:
+        return self.attributes.network_border_group
+
+    @property
+    def country(self) -> str | None:
+        return self.attributes.country
+
+    @property
+    def city(self) -> str | None:
+        return self.attributes.city
 
 
 class FeedData(NamedTuple):
@@ -186,37 +241,71 @@ def _flatten(prefixes: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]
     return out
 
 
+def _bucket_bounds(starts: Sequence[int], shift: int) -> array[int]:
+    """Where each value of the top 16 address bits begins in the sorted interval starts.
+
+    A lookup bisects only ``starts[bounds[b]:bounds[b + 1]]``; landing just before that slice
+    is still right, as it is the last interval starting before the bucket, which may reach
+    into it.
+    """
+    return array("I", (bisect_left(starts, bucket << shift) for bucket in range(_BUCKETS + 1)))
+
+
 def _encode(
     v4: list[tuple[int, int, int]], v6: list[tuple[int, int, int]], records: list[list[Any]]
 ) -> bytes:
-    parts = [
-        array("I", [s for s, _, _ in v4]),
+    v4_starts = [s for s, _, _ in v4]
+    v6_start_high = [s >> 64 for s, _, _ in v6]
+    u32: list[array[int]] = [
+        array("I", v4_starts),
         array("I", [e for _, e, _ in v4]),
         array("I", [r for _, _, r in v4]),
+        _bucket_bounds(v4_starts, 16),
+        array("I", [r for _, _, r in v6]),
+        _bucket_bounds(v6_start_high, 48),
     ]
-    blob = b"".join(_little_endian(p) for p in parts)
-    blob += b"".join(s.to_bytes(16, "big") for s, _, _ in v6)
-    blob += b"".join(e.to_bytes(16, "big") for _, e, _ in v6)
-    blob += _little_endian(array("I", [r for _, _, r in v6]))
+    u64: list[array[int]] = [
+        array("Q", v6_start_high),
+        array("Q", [s & _LOW_64 for s, _, _ in v6]),
+        array("Q", [e >> 64 for _, e, _ in v6]),
+        array("Q", [e & _LOW_64 for _, e, _ in v6]),
+    ]
     # Few distinct (provider, feed, region, services...) combinations serve many prefixes:
-    # store each once and give records only [attribute id, prefix], which keeps the loaded
-    # index small and a first hit cheap to decode.
-    attributes: dict[str, int] = {}
-    lines = []
+    # each is stored once, and a record is an attribute id plus its prefix text.
+    attributes: dict[bytes, int] = {}
+    record_attributes = array("I")
+    prefixes = []
     for record in records:
-        key = json.dumps([record[0], record[1], *record[3:]], separators=(",", ":"))
-        lines.append(f'[{attributes.setdefault(key, len(attributes))},"{record[2]}"]')
-    payload = "[" + ",".join(attributes) + "]\n" + "\n".join(lines)
-    compressed = zlib.compress(payload.encode(), 9)
-    header = json.dumps({"v4": len(v4), "v6": len(v6), "records": len(records)}).encode()
-    return header + b"\n" + blob + compressed
+        key = json.dumps([record[0], record[1], *record[3:]], separators=(",", ":")).encode()
+        record_attributes.append(attributes.setdefault(key, len(attributes)))
+        prefixes.append(record[2].encode("ascii"))
+    u32 += [record_attributes, _offsets(prefixes), _offsets(list(attributes))]
+    header = json.dumps(
+        {"v4": len(v4), "v6": len(v6), "records": len(records), "attributes": len(attributes)}
+    ).encode()
+    return b"".join(
+        [
+            header,
+            b"\n",
+            *(_little_endian(values) for values in u64 + u32),
+            *prefixes,
+            *attributes,
+        ]
+    )
+
+
+def _offsets(items: list[bytes]) -> array[int]:
+    offsets = array("I", [0])
+    for item in items:
+        offsets.append(offsets[-1] + len(item))
+    return offsets
 
 
 def _little_endian(values: array[int]) -> bytes:
-    if values.itemsize != 4:
-        raise SnapshotError("platform uint32 array has unexpected size")
+    if values.itemsize != {"I": 4, "Q": 8}[values.typecode]:
+        raise SnapshotError("platform integer arrays have unexpected sizes")
     if sys.byteorder != "little":
-        values = array("I", values)
+        values = array(values.typecode, values)
         values.byteswap()
     return values.tobytes()
 
@@ -233,7 +322,7 @@ def encode_feeds(feeds: dict[str, FeedData]) -> bytes:
     return zlib.compress(json.dumps(payload, separators=(",", ":")).encode(), 9)
 
 
-def decode_feeds(blob: bytes) -> dict[str, FeedData]:
+def decode_feeds(blob: bytes | memoryview) -> dict[str, FeedData]:
     payload = json.loads(zlib.decompress(blob))
     return {
         feed_id: FeedData(
@@ -286,22 +375,31 @@ def resolve_ranges_dir(explicit: Path | None = None) -> Path:
 class Snapshot(NamedTuple):
     manifest: dict[str, Any]
     index_blob: memoryview
-    feeds_blob: bytes
+    feeds_blob: memoryview
 
 
 def read_snapshot(directory: Path) -> Snapshot:
+    """Map the snapshot file; only the pages a lookup touches are ever read from disk."""
     path = directory / SNAPSHOT_FILE
     try:
-        data = path.read_bytes()
-    except OSError as exc:
+        with path.open("rb") as handle:
+            data = memoryview(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
+    except (OSError, ValueError) as exc:  # ValueError: mmap of an empty file
+        reason = getattr(exc, "strerror", None) or str(exc)
         raise SnapshotError(
-            f"{path}: cannot read range snapshot ({exc.strerror}); run `cloudaudit ranges update`"
+            f"{path}: cannot read range snapshot ({reason}); run `cloudaudit ranges update`"
         ) from exc
-    if not data.startswith(_MAGIC):
+    magic = bytes(data[: len(_MAGIC)])
+    if magic != _MAGIC:
+        if magic.startswith(b"CLOUDAUDIT-RANGES "):
+            raise SnapshotError(
+                f"{path}: range snapshot from another cloudaudit version; "
+                "run `cloudaudit ranges update`"
+            )
         raise SnapshotError(f"{path}: not a cloudaudit range snapshot")
     try:
-        header_end = data.index(b"\n", len(_MAGIC))
-        header = json.loads(data[len(_MAGIC) : header_end])
+        header_end = bytes(data[: 1 << 20]).index(b"\n", len(_MAGIC))
+        header = json.loads(bytes(data[len(_MAGIC) : header_end]))
         start = header_end + 1
         index_end = start + int(header["index_length"])
         feeds_end = index_end + int(header["feeds_length"])
@@ -309,97 +407,146 @@ def read_snapshot(directory: Path) -> Snapshot:
         raise SnapshotError(f"{path}: corrupt snapshot header") from exc
     if feeds_end != len(data):
         raise SnapshotError(f"{path}: truncated or corrupt snapshot")
-    view = memoryview(data)
-    return Snapshot(header["manifest"], view[start:index_end], bytes(view[index_end:feeds_end]))
+    return Snapshot(header["manifest"], data[start:index_end], data[index_end:feeds_end])
+
+
+class _Reader:
+    """Walks the index section, handing out typed views of its little-endian arrays."""
+
+    def __init__(self, blob: memoryview, offset: int) -> None:
+        self.blob, self.offset = blob, offset
+
+    def take(self, typecode: Literal["I", "Q"], count: int) -> Sequence[int]:
+        size = count * array(typecode).itemsize
+        raw = self.blob[self.offset : self.offset + size]
+        if len(raw) != size:
+            raise SnapshotError("range snapshot index is truncated")
+        self.offset += size
+        if sys.byteorder == "little":
+            return raw.cast(typecode)  # zero-copy: served straight from the mapped file
+        values = array(typecode, raw.tobytes())
+        values.byteswap()
+        return values
+
+    def take_bytes(self, size: int) -> memoryview:
+        raw = self.blob[self.offset : self.offset + size]
+        self.offset += size
+        return raw
 
 
 class RangeIndex:
-    """Longest-prefix match over every feed's prefixes, IPv4 and IPv6."""
+    """Longest-prefix match over every feed's prefixes, IPv4 and IPv6.
+
+    ``lookup`` is the hot path of every scan and of ``cloudaudit lookup``: it is a closure over
+    the mapped arrays (no attribute lookups per call), and a matched record's RangeHit is built
+    once and shared by every address in it.
+    """
+
+    lookup: Callable[[str], RangeHit | None]
 
     def __init__(self, manifest: dict[str, Any], index_blob: memoryview) -> None:
         self.manifest = manifest
-        header_end = bytes(index_blob[:256]).index(b"\n")
-        counts = json.loads(bytes(index_blob[:header_end]))
-        n4, n6 = counts["v4"], counts["v6"]
-        offset = header_end + 1
-        arrays = []
-        for _ in range(3):
-            values = array("I")
-            values.frombytes(index_blob[offset : offset + 4 * n4])
-            if sys.byteorder != "little":
-                values.byteswap()
-            arrays.append(values)
-            offset += 4 * n4
-        # Starts are a list: bisect probes it ~17 times per lookup and a list avoids boxing an
-        # int at each probe. Ends and record ids are read once per lookup: compact arrays.
-        self._v4_starts: list[int] = arrays[0].tolist()
-        self._v4_ends: array[int] = arrays[1]
-        self._v4_records: array[int] = arrays[2]
-        raw = bytes(index_blob[offset : offset + 32 * n6])
-        self._v6_starts = [int.from_bytes(raw[i : i + 16], "big") for i in range(0, 16 * n6, 16)]
-        self._v6_ends = [
-            int.from_bytes(raw[i : i + 16], "big") for i in range(16 * n6, 32 * n6, 16)
-        ]
-        offset += 32 * n6
-        v6_records = array("I")
-        v6_records.frombytes(index_blob[offset : offset + 4 * n6])
-        if sys.byteorder != "little":
-            v6_records.byteswap()
-        self._v6_records: array[int] = v6_records
-        offset += 4 * n6
-        payload = zlib.decompress(index_blob[offset:])
-        first_line_end = payload.index(b"\n")
-        self._attributes: list[list[Any]] = json.loads(payload[:first_line_end])
-        self._record_lines = payload[first_line_end + 1 :].split(b"\n")
-        self._hits: list[RangeHit | None] = [None] * len(self._record_lines)
+        try:
+            header_end = bytes(index_blob[:256]).index(b"\n")
+            counts = json.loads(bytes(index_blob[:header_end]))
+            n4, n6, records, attributes = (
+                int(counts[key]) for key in ("v4", "v6", "records", "attributes")
+            )
+        except (ValueError, KeyError) as exc:
+            raise SnapshotError("corrupt range snapshot index header") from exc
+        reader = _Reader(index_blob, header_end + 1)
+        v6_start_high, v6_start_low, v6_end_high, v6_end_low = (
+            reader.take("Q", n6) for _ in range(4)
+        )
+        v4_starts, v4_ends, v4_records = (reader.take("I", n4) for _ in range(3))
+        v4_bounds = reader.take("I", _BUCKETS + 1)
+        v6_records = reader.take("I", n6)
+        v6_bounds = reader.take("I", _BUCKETS + 1)
+        self._record_attributes = reader.take("I", records)
+        self._prefix_offsets = reader.take("I", records + 1)
+        self._attribute_offsets = reader.take("I", attributes + 1)
+        self._prefixes = reader.take_bytes(self._prefix_offsets[-1])
+        self._attributes_blob = reader.take_bytes(self._attribute_offsets[-1])
+        if reader.offset != len(index_blob):
+            raise SnapshotError("range snapshot index has an unexpected length")
+        attributes_by_id: list[RangeAttributes | None] = [None] * attributes
+        hits: list[RangeHit | None] = [None] * records
+        record_attributes = self._record_attributes
+        read_attributes = self._read_attributes
+        from_bytes = int.from_bytes
+        new_hit = tuple.__new__  # RangeHit(...) without the Python-level __new__ per hit
+
+        def lookup(address: str) -> RangeHit | None:
+            """The most specific prefix containing ``address``, or None (also for non-addresses)."""
+            if ":" in address:
+                try:
+                    value = from_bytes(inet_pton(AF_INET6, address), "big")
+                except OSError:
+                    return None
+                high, low = value >> 64, value & _LOW_64
+                bucket = high >> 48
+                position = (
+                    bisect_right(v6_start_high, high, v6_bounds[bucket], v6_bounds[bucket + 1]) - 1
+                )
+                while (
+                    position >= 0
+                    and v6_start_high[position] == high
+                    and v6_start_low[position] > low
+                ):
+                    position -= 1
+                if position < 0:
+                    return None
+                end_high = v6_end_high[position]
+                if end_high < high or (end_high == high and v6_end_low[position] < low):
+                    return None
+                record = v6_records[position]
+            else:
+                try:
+                    value = from_bytes(inet_pton(AF_INET, address), "big")
+                except OSError:
+                    return None
+                bucket = value >> 16
+                position = (
+                    bisect_right(v4_starts, value, v4_bounds[bucket], v4_bounds[bucket + 1]) - 1
+                )
+                if position < 0 or value > v4_ends[position]:
+                    return None
+                record = v4_records[position]
+            hit = hits[record]
+            if hit is None:
+                attribute = record_attributes[record]
+                shared = attributes_by_id[attribute]
+                if shared is None:
+                    shared = attributes_by_id[attribute] = read_attributes(attribute)
+                hit = hits[record] = new_hit(RangeHit, (shared, record, self))
+            return hit
+
+        self.lookup = lookup
 
     @classmethod
     def load(cls, directory: Path | None = None) -> RangeIndex:
         snapshot = read_snapshot(resolve_ranges_dir(directory))
         return cls(snapshot.manifest, snapshot.index_blob)
 
-    def _hit(self, record: int) -> RangeHit:
-        hit = self._hits[record]
-        if hit is None:
-            attribute, prefix = json.loads(self._record_lines[record])
-            provider, feed, region, services, border, country, city, is_global = self._attributes[
-                attribute
-            ]
-            hit = RangeHit(
-                prefix, provider, feed, region, is_global, tuple(services), border, country, city
-            )
-            self._hits[record] = hit
-        return hit
+    def _read_attributes(self, attribute: int) -> RangeAttributes:
+        start, end = self._attribute_offsets[attribute], self._attribute_offsets[attribute + 1]
+        provider, feed, region, services, border, country, city, is_global = json.loads(
+            bytes(self._attributes_blob[start:end])
+        )
+        return RangeAttributes(
+            provider, feed, region, is_global, tuple(services), border, country, city
+        )
 
-    def lookup(self, address: str) -> RangeHit | None:
-        """The most specific prefix containing ``address``, or None (also for non-addresses)."""
-        ends: Sequence[int]
-        records: Sequence[int]
-        try:
-            if ":" in address:
-                value = int.from_bytes(socket.inet_pton(socket.AF_INET6, address), "big")
-                starts, ends, records = self._v6_starts, self._v6_ends, self._v6_records
-            else:
-                value = int.from_bytes(socket.inet_pton(socket.AF_INET, address), "big")
-                starts, ends, records = self._v4_starts, self._v4_ends, self._v4_records
-        except OSError:
-            return None
-        position = bisect_right(starts, value) - 1
-        if position < 0 or value > ends[position]:
-            return None
-        return self._hit(records[position])
+    def prefix_text(self, record: int) -> str:
+        start, end = self._prefix_offsets[record], self._prefix_offsets[record + 1]
+        return bytes(self._prefixes[start:end]).decode("ascii")
 
     def lookup_many(self, addresses: Iterable[str]) -> list[RangeHit | None]:
-        lookup = self.lookup
-        return [lookup(address) for address in addresses]
+        return list(map(self.lookup, addresses))
 
     @property
     def info(self) -> SnapshotInfo:
         return snapshot_info(self.manifest)
-
-    def intervals(self) -> Sequence[tuple[int, int]]:
-        """(IPv4 interval count, IPv6 interval count), for status and benchmarks."""
-        return [(len(self._v4_starts), len(self._v6_starts))]
 
 
 def snapshot_info(manifest: dict[str, Any]) -> SnapshotInfo:

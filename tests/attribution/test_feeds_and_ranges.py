@@ -13,7 +13,7 @@ from cloudaudit.attribution.catalogue import load_catalogue
 from cloudaudit.attribution.feeds import FeedEntry, FeedFormat, parse_feed
 from cloudaudit.attribution.paths import data_dir
 from cloudaudit.attribution.ranges import FeedData, RangeIndex, write_snapshot
-from cloudaudit.errors import FeedError
+from cloudaudit.errors import FeedError, SnapshotError
 
 AWS_SAMPLE = json.dumps(
     {
@@ -72,6 +72,48 @@ def test_same_prefix_in_two_providers_is_decided_by_precedence(tmp_path: Path) -
     hit = index.lookup("34.1.2.3")
     assert hit is not None and (hit.provider, hit.region) == ("google-cloud", "europe-west3")
     assert index.lookup("34.2.0.1").provider == "google"  # type: ignore[union-attr]
+
+
+def _random_prefixes(rng: random.Random, version: int, count: int) -> list[str]:
+    """Nested and disjoint prefixes clustered in a few top-16-bit buckets and across them."""
+    bits = 32 if version == 4 else 128
+    bases = [rng.randrange(1 << bits) for _ in range(6)]
+    out = set()
+    for _ in range(count):
+        base = rng.choice(bases) ^ rng.randrange(1 << (bits - rng.choice((8, 14, 18))))
+        length = rng.randrange(8 if version == 4 else 20, bits + 1)
+        out.add(str(ipaddress.ip_network((base, length), strict=False)))
+    return sorted(out)
+
+
+@pytest.mark.parametrize("version", [4, 6])
+def test_lookup_agrees_with_a_brute_force_longest_prefix_match(tmp_path: Path, version: int) -> None:
+    """Random nested prefixes, including ones spanning several index buckets, against a slow
+    but obviously correct search over every prefix."""
+    rng = random.Random(version)
+    prefixes = _random_prefixes(rng, version, 400)
+    feed = FeedData("p", FeedFormat.PLAIN_CIDR, [FeedEntry(p) for p in prefixes])
+    index = _index(tmp_path, {"p": feed})
+    networks = [ipaddress.ip_network(p) for p in prefixes]
+    probes = [n[0] for n in networks] + [n[-1] for n in networks]
+    probes += [n[-1] + 1 for n in networks if int(n[-1]) + 1 < (1 << n.max_prefixlen)]
+    probes += [n[rng.randrange(n.num_addresses)] for n in networks for _ in range(3)]
+    bits = 32 if version == 4 else 128
+    probes += [ipaddress.ip_address(rng.randrange(1 << bits)) for _ in range(500)]
+    for address in probes:
+        containing = [n for n in networks if address in n]
+        expected = str(max(containing, key=lambda n: n.prefixlen)) if containing else None
+        hit = index.lookup(str(address))
+        assert (hit.prefix if hit else None) == expected, address
+
+
+def test_a_snapshot_of_another_format_version_asks_for_an_update(tmp_path: Path) -> None:
+    (tmp_path / "snapshot.bin").write_bytes(b"CLOUDAUDIT-RANGES 1\n{}\n")
+    with pytest.raises(SnapshotError, match="another cloudaudit version.*ranges update"):
+        RangeIndex.load(tmp_path)
+    (tmp_path / "snapshot.bin").write_bytes(b"")
+    with pytest.raises(SnapshotError, match="cannot read range snapshot"):
+        RangeIndex.load(tmp_path)
 
 
 @pytest.mark.parametrize(
