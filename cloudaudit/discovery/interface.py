@@ -6,16 +6,32 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import dns.rdata
+import dns.rdatatype
+import dns.rdtypes.ANY.CNAME
 
 from cloudaudit.discovery.models import Outcome, Transport
 
 
 @dataclass(slots=True)
 class RawRecord:
+    """One answer record: owner (lower case, no final dot), type, TTL, presentation text,
+    and for a CNAME its target (lower case, no final dot) so chains are walked without
+    re-parsing the text."""
+
     name: str
     rtype: str
     ttl: int
-    rdata: dns.rdata.Rdata
+    value: str
+    target: str | None = None
+
+
+def raw_record(name: str, ttl: int, rdata: dns.rdata.Rdata) -> RawRecord:
+    """A RawRecord from a record dnspython parsed (network fallback path, zone files)."""
+    rtype = dns.rdatatype.to_text(rdata.rdtype)
+    target = None
+    if isinstance(rdata, dns.rdtypes.ANY.CNAME.CNAME):
+        target = rdata.target.to_text(omit_final_dot=True).lower()
+    return RawRecord(name, rtype, ttl, rdata.to_text(), target)
 
 
 @dataclass(slots=True)
@@ -34,6 +50,9 @@ class RawAnswer:
     attempts: int = 1
     elapsed_ms: float = 0.0
     detail: str | None = None
+    #: The authority section held an SOA: a negative answer is final (RFC 2308), so a CNAME
+    #: chain that ends without data is complete rather than cut short.
+    negative_soa: bool = False
 
 
 class DnsBackend(Protocol):

@@ -10,8 +10,10 @@ on the next resolver. Failures come back as outcomes, never as exceptions.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import secrets
+import socket
 import time
 from collections.abc import Sequence
 from typing import cast
@@ -25,18 +27,26 @@ import dns.rcode
 import dns.rdatatype
 import dns.resolver
 
-from cloudaudit.discovery.interface import RawAnswer, RawRecord
+from cloudaudit.discovery.interface import RawAnswer, raw_record
 from cloudaudit.discovery.models import Outcome, Transport
+from cloudaudit.discovery.wire import (
+    FAST_TYPES,
+    HostAnswer,
+    answers_question,
+    query_wire,
+    question_wire,
+    read_host_answer,
+)
 from cloudaudit.errors import InputError
 
-_RCODE_OUTCOME = {
+_RCODE_OUTCOME: dict[int, Outcome] = {
     dns.rcode.NOERROR: Outcome.ANSWER,
     dns.rcode.NXDOMAIN: Outcome.NXDOMAIN,
     dns.rcode.SERVFAIL: Outcome.SERVFAIL,
     dns.rcode.REFUSED: Outcome.REFUSED,
     dns.rcode.FORMERR: Outcome.FORMERR,
 }
-_UDP_PAYLOAD = 1232  # EDNS buffer size recommended by DNS Flag Day 2020
+_RECEIVE_BUFFER = 1 << 20
 
 
 def parse_resolver(text: str) -> tuple[str, int]:
@@ -141,7 +151,9 @@ class NetworkBackend:
         self.retries = retries
         self.semaphore = asyncio.Semaphore(concurrency)
         self.rate = _RateLimiter(rate_limit) if rate_limit else None
-        self.channels: dict[tuple[str, int], _UdpChannel] = {}
+        self.channels: dict[tuple[tuple[str, int], int], _UdpChannel] = {}
+        self.sockets_per_server = max(1, min(16, concurrency // 32))
+        self.next_slot = 0
         self.channel_lock = asyncio.Lock()
         self.queries_sent = 0
 
@@ -152,15 +164,25 @@ class NetworkBackend:
         return host if port == 53 else f"{host}:{port}"
 
     async def _channel(self, server: tuple[str, int]) -> _UdpChannel:
-        channel = self.channels.get(server)
+        # Queries rotate over a few sockets per server: each adds its own receive buffer (a
+        # burst of answers to hundreds of queries overflows one) and its own source port,
+        # which a spoofed answer would have to guess besides the message ID.
+        self.next_slot = (self.next_slot + 1) % self.sockets_per_server
+        key = (server, self.next_slot)
+        channel = self.channels.get(key)
         if channel is not None and channel.transport and not channel.transport.is_closing():
             return channel
         async with self.channel_lock:  # many first queries at once must share one socket
-            channel = self.channels.get(server)
+            channel = self.channels.get(key)
             if channel is None or channel.transport is None or channel.transport.is_closing():
                 loop = asyncio.get_running_loop()
-                _, channel = await loop.create_datagram_endpoint(_UdpChannel, remote_addr=server)
-                self.channels[server] = channel
+                transport, channel = await loop.create_datagram_endpoint(
+                    _UdpChannel, remote_addr=server
+                )
+                sock = transport.get_extra_info("socket")
+                with contextlib.suppress(OSError):  # capped by net.core.rmem_max
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RECEIVE_BUFFER)
+                self.channels[key] = channel
         return channel
 
     async def ask(self, name: str, rdtype: str) -> RawAnswer:
@@ -169,9 +191,10 @@ class NetworkBackend:
 
     async def _ask(self, name: str, rdtype: str) -> RawAnswer:
         started = time.perf_counter()
-        query = dns.message.make_query(
-            name, rdtype, use_edns=0, payload=_UDP_PAYLOAD, flags=dns.flags.RD
-        )
+        try:
+            question = question_wire(name, rdtype)
+        except ValueError as exc:
+            return RawAnswer(outcome=Outcome.MALFORMED, detail=f"cannot ask for {name!r}: {exc}")
         attempts = 0
         last_detail = "no answer"
         outcome = Outcome.TIMEOUT
@@ -182,7 +205,7 @@ class NetworkBackend:
             if self.rate:
                 await self.rate.wait()
             try:
-                response, transport, truncated = await self._exchange(query, server)
+                reply, transport = await self._exchange(question, rdtype, server)
             except TimeoutError:
                 outcome, last_detail = Outcome.TIMEOUT, f"no answer within {self.timeout:g}s"
                 continue
@@ -192,13 +215,20 @@ class NetworkBackend:
             except dns.exception.DNSException as exc:
                 outcome, last_detail = Outcome.MALFORMED, str(exc) or type(exc).__name__
                 continue
-            return _to_raw(
-                response,
+            rcode_outcome = _RCODE_OUTCOME.get(reply.rcode, Outcome.SERVFAIL)
+            unusual = rcode_outcome is Outcome.SERVFAIL and reply.rcode != dns.rcode.SERVFAIL
+            return RawAnswer(
+                outcome=rcode_outcome,
+                records=reply.records,
                 resolver=self.label(server),
                 transport=transport,
-                truncated=truncated,
+                truncated=transport is Transport.TCP,
+                negative_soa=reply.negative_soa,
                 attempts=attempts,
                 elapsed_ms=(time.perf_counter() - started) * 1000,
+                detail=f"rcode {dns.rcode.to_text(dns.rcode.Rcode.make(reply.rcode))}"
+                if unusual
+                else None,
             )
         return RawAnswer(
             outcome=outcome,
@@ -209,33 +239,33 @@ class NetworkBackend:
         )
 
     async def _exchange(
-        self, query: dns.message.Message, server: tuple[str, int]
-    ) -> tuple[dns.message.Message, Transport, bool]:
+        self, question: bytes, rdtype: str, server: tuple[str, int]
+    ) -> tuple[HostAnswer, Transport]:
         channel = await self._channel(server)
-        query.id = channel.new_id()
-        waiter: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
-        channel.pending[query.id] = waiter
+        query_id = channel.new_id()
+        wire = query_wire(query_id, question)
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[bytes] = loop.create_future()
+        channel.pending[query_id] = waiter
         self.queries_sent += 1
         try:
             assert channel.transport is not None
-            channel.transport.sendto(query.to_wire())
+            channel.transport.sendto(wire)
             async with asyncio.timeout(self.timeout):
-                while True:
-                    wire = await waiter
-                    response = dns.message.from_wire(wire, ignore_trailing=True)
-                    if query.is_response(response):
-                        break
+                while not answers_question(reply := await waiter, query_id, question):
                     # Same ID, different question: a stray or spoofed reply. Keep waiting.
-                    waiter = asyncio.get_running_loop().create_future()
-                    channel.pending[query.id] = waiter
+                    waiter = loop.create_future()
+                    channel.pending[query_id] = waiter
         finally:
-            channel.pending.pop(query.id, None)
-        if response.flags & dns.flags.TC:
-            self.queries_sent += 1
-            address, port = server
-            tcp_response = await dns.asyncquery.tcp(query, address, port=port, timeout=self.timeout)
-            return tcp_response, Transport.TCP, True
-        return response, Transport.UDP, False
+            channel.pending.pop(query_id, None)
+        answer = _read_answer(reply, question, rdtype)
+        if not answer.truncated:
+            return answer, Transport.UDP
+        self.queries_sent += 1
+        address, port = server
+        query = dns.message.from_wire(wire)
+        response = await dns.asyncquery.tcp(query, address, port=port, timeout=self.timeout)
+        return _read_answer(response.to_wire(), question, rdtype), Transport.TCP
 
     async def close(self) -> None:
         for channel in self.channels.values():
@@ -244,39 +274,17 @@ class NetworkBackend:
         self.channels.clear()
 
 
-def _to_raw(
-    response: dns.message.Message,
-    *,
-    resolver: str,
-    transport: Transport,
-    truncated: bool,
-    attempts: int,
-    elapsed_ms: float,
-) -> RawAnswer:
-    rcode = response.rcode()
-    outcome = _RCODE_OUTCOME.get(rcode, Outcome.SERVFAIL)
+def _read_answer(reply: bytes, question: bytes, rdtype: str) -> HostAnswer:
+    """The lean reader for address questions; dnspython's full parser for everything else."""
+    if rdtype in FAST_TYPES:
+        answer = read_host_answer(reply, question)
+        if answer is not None:
+            return answer
+    response = dns.message.from_wire(reply, ignore_trailing=True)
     records = [
-        RawRecord(
-            name=rrset.name.to_text(omit_final_dot=True).lower(),
-            rtype=dns.rdatatype.to_text(rrset.rdtype),
-            ttl=rrset.ttl,
-            rdata=rdata,
-        )
+        raw_record(rrset.name.to_text(omit_final_dot=True).lower(), rrset.ttl, rdata)
         for rrset in response.answer
         for rdata in rrset
     ]
-    detail = (
-        None
-        if outcome is not Outcome.SERVFAIL or rcode == dns.rcode.SERVFAIL
-        else (f"rcode {dns.rcode.to_text(rcode)}")
-    )
-    return RawAnswer(
-        outcome=outcome,
-        records=records,
-        resolver=resolver,
-        transport=transport,
-        truncated=truncated,
-        attempts=attempts,
-        elapsed_ms=elapsed_ms,
-        detail=detail,
-    )
+    soa = any(rrset.rdtype == dns.rdatatype.SOA for rrset in response.authority)
+    return HostAnswer(int(response.rcode()), bool(response.flags & dns.flags.TC), records, soa)

@@ -80,8 +80,13 @@ class Discovery:
             elif len(hops) > self.config.max_chain:
                 outcome = Outcome.CHAIN_TOO_LONG
                 detail = f"more than {self.config.max_chain} CNAME hops"
-            elif outcome is Outcome.NODATA and step.hops and step.final_name != current:
-                current = step.final_name  # resolver gave part of the chain: ask for the rest
+            elif (
+                outcome is Outcome.NODATA
+                and step.hops
+                and step.final_name != current
+                and not raw.negative_soa
+            ):
+                current = step.final_name  # only part of the chain came back: ask the rest
                 continue
             elif outcome is Outcome.SERVFAIL and rdtype != "CNAME" and not step.hops:
                 walked = await self._walk_hops(current, rdtype, seen)
@@ -128,7 +133,7 @@ class Discovery:
                 outcome = _classify(final, bool(data))
                 note = "resolver failed on the whole chain; followed it hop by hop"
                 return _HopWalk(hops, data, outcome, note, final, attempts)
-            target = cname.rdata.to_text().rstrip(".").lower()
+            target = cname.target or ""
             hops.append(CnameHop(name=current, target=target, ttl=cname.ttl))
             if target in seen:
                 detail = f"CNAME loop back to {target}"
@@ -338,11 +343,14 @@ def run_scan(
     from cloudaudit.discovery.network import NetworkBackend
     from cloudaudit.discovery.zonefile import ZoneBackend
 
-    async def main() -> ScanEvidence:
+    results: list[ScanEvidence] = []
+
+    async def main() -> None:
         backend: DnsBackend
         if zones:
             backend = ZoneBackend(zones)
-            return await discover(inventory, config, backend, progress, source="zone")
+            results.append(await discover(inventory, config, backend, progress, source="zone"))
+            return
         backend = NetworkBackend(
             config.resolvers,
             timeout=config.timeout,
@@ -350,6 +358,10 @@ def run_scan(
             concurrency=config.concurrency,
             rate_limit=config.rate_limit,
         )
-        return await discover(inventory, config, backend, progress)
+        results.append(await discover(inventory, config, backend, progress))
 
-    return asyncio.run(main())
+    # The evidence is handed out beside the task, not as its result: on Python 3.11,
+    # asyncio.run ends by formatting the main task's repr (through signal.getsignal), which
+    # would render the whole evidence, seconds of work and memory on a large scan.
+    asyncio.run(main())
+    return results[0]

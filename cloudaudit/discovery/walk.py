@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import dns.rdtypes.ANY.CNAME
-
 from cloudaudit.discovery.interface import RawAnswer, RawRecord
 from cloudaudit.discovery.models import CnameHop, DnsQuery, Outcome, Record
 
@@ -36,8 +34,7 @@ def follow_chain(qname: str, rdtype: str, records: list[RawRecord], seen: set[st
     current = qname
     while current in cnames and rdtype != "CNAME":
         record = cnames[current]
-        assert isinstance(record.rdata, dns.rdtypes.ANY.CNAME.CNAME)
-        target = record.rdata.target.to_text(omit_final_dot=True).lower()
+        target = record.target or ""
         step.hops.append(CnameHop(name=current, target=target, ttl=record.ttl))
         if target in seen:
             step.loop = True
@@ -52,7 +49,7 @@ def follow_chain(qname: str, rdtype: str, records: list[RawRecord], seen: set[st
 
 def record_value(record: RawRecord, max_length: int) -> str:
     """Presentation text, cut at ``max_length`` characters (hostile records can be huge)."""
-    text = record.rdata.to_text()
+    text = record.value
     return text if len(text) <= max_length else text[:max_length] + "…[truncated]"
 
 

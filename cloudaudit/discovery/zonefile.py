@@ -13,7 +13,7 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.zone
 
-from cloudaudit.discovery.interface import RawAnswer, RawRecord
+from cloudaudit.discovery.interface import RawAnswer, raw_record
 from cloudaudit.discovery.models import Outcome, Transport
 
 
@@ -62,15 +62,7 @@ class ZoneBackend:
         if rdataset is None:
             return RawAnswer(outcome=Outcome.NODATA, transport=Transport.ZONE, resolver="zone")
         owner = qname.to_text(omit_final_dot=True).lower()
-        records = [
-            RawRecord(
-                name=owner,
-                rtype=dns.rdatatype.to_text(rdataset.rdtype),
-                ttl=rdataset.ttl,
-                rdata=rdata,
-            )
-            for rdata in rdataset
-        ]
+        records = [raw_record(owner, rdataset.ttl, rdata) for rdata in rdataset]
         return RawAnswer(
             outcome=Outcome.ANSWER, records=records, transport=Transport.ZONE, resolver="zone"
         )

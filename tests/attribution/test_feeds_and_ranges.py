@@ -87,7 +87,9 @@ def _random_prefixes(rng: random.Random, version: int, count: int) -> list[str]:
 
 
 @pytest.mark.parametrize("version", [4, 6])
-def test_lookup_agrees_with_a_brute_force_longest_prefix_match(tmp_path: Path, version: int) -> None:
+def test_lookup_agrees_with_a_brute_force_longest_prefix_match(
+    tmp_path: Path, version: int
+) -> None:
     """Random nested prefixes, including ones spanning several index buckets, against a slow
     but obviously correct search over every prefix."""
     rng = random.Random(version)

@@ -35,7 +35,7 @@ dangling 300 IN CNAME nothing.other.
 lame 300 IN NS ns.lame
 ns.lame 300 IN A {{dead}}
 """,
-    "other.": "www 300 IN CNAME www.example.\n",
+    "other.": "www 300 IN CNAME www.example.\ntov4 300 IN CNAME onlyv4.example.\n",
     "spfmany.example.": '@ 300 IN TXT "v=spf1 '
     + " ".join(f"include:s{i}.spfmany.example" for i in range(11))
     + ' -all"\n'
@@ -138,6 +138,21 @@ def test_chain_across_zones(lab: DnsLab) -> None:
     host = resolve(lab, "split.example")["split.example"]
     assert [hop.target for hop in host.a.cname_chain] == ["www.other", "www.example"]
     assert host.addresses[0] == "192.0.2.1"
+
+
+def test_a_chain_ending_in_nodata_costs_one_query_when_the_resolver_proves_it(
+    lab: DnsLab,
+) -> None:
+    """Unbound follows the chain and proves NODATA with an SOA: nothing is left to ask."""
+    inventory = parse_inventory(
+        '[[services]]\nname = "probe"\nendpoints = ["tov4.other"]\n', "probe.toml"
+    )
+    config = ScanConfig(resolvers=(lab.resolver,), retries=0, subdomains=(), srv_names=())
+    evidence = run_scan(inventory, config)
+    host = evidence.hosts["tov4.other"]
+    assert host.aaaa.outcome is Outcome.NODATA
+    assert [hop.target for hop in host.aaaa.cname_chain] == ["onlyv4.example"]
+    assert evidence.stats.queries == 2  # A and AAAA, no follow-up for the chain's end
 
 
 def test_dangling_cname_keeps_the_chain(lab: DnsLab) -> None:
