@@ -8,10 +8,12 @@ resolver (or a zone file) returns only part of one.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
 
 import dns.zone
 
@@ -40,28 +42,60 @@ from cloudaudit.discovery.walk import (
 from cloudaudit.inventory.models import EndpointKind, Inventory
 
 ProgressCallback = Callable[[int, int], None]
+K = TypeVar("K")
+V = TypeVar("V")
 _SPF_MAX_DEPTH = 12
 
 
+class _Memo(Generic[K, V]):
+    """Each key computed once per scan; concurrent callers share the pending task.
+
+    A finished task is swapped for its bare result, so a large scan keeps its evidence and
+    nothing else (a task per question would cost more memory than the answers).
+    """
+
+    def __init__(self) -> None:
+        self.pending: dict[K, asyncio.Task[V]] = {}
+        self.done: dict[K, V] = {}
+        self.hits = 0
+
+    def get(self, key: K, compute: Callable[[], Coroutine[Any, Any, V]]) -> Awaitable[V]:
+        if key in self.done:
+            self.hits += 1
+            future: asyncio.Future[V] = asyncio.get_running_loop().create_future()
+            future.set_result(self.done[key])
+            return future
+        task = self.pending.get(key)
+        if task is not None:
+            self.hits += 1
+            return task
+        task = asyncio.ensure_future(compute())
+        self.pending[key] = task
+        task.add_done_callback(functools.partial(self._finish, key))
+        return task
+
+    def _finish(self, key: K, task: asyncio.Task[V]) -> None:
+        # A failed or cancelled task stays pending, so whoever awaits it still sees why.
+        if not task.cancelled() and task.exception() is None:
+            self.done[key] = task.result()
+            del self.pending[key]
+
+
 class Discovery:
-    """One scan's state: the backend, the per-scan cache and the counters."""
+    """One scan's state: the backend, the per-scan caches and the counters."""
 
     def __init__(self, backend: DnsBackend, config: ScanConfig) -> None:
         self.backend = backend
         self.config = config
-        self.lookups: dict[tuple[str, str], asyncio.Task[DnsQuery]] = {}
-        self.hosts: dict[str, asyncio.Task[HostEvidence]] = {}
-        self.cache_hits = 0
+        self.lookups: _Memo[tuple[str, str], DnsQuery] = _Memo()
+        self.hosts: _Memo[str, HostEvidence] = _Memo()
+
+    @property
+    def cache_hits(self) -> int:
+        return self.lookups.hits + self.hosts.hits
 
     def lookup(self, name: str, rdtype: str) -> Awaitable[DnsQuery]:
-        key = (name, rdtype)
-        task = self.lookups.get(key)
-        if task is None:
-            task = asyncio.ensure_future(self._resolve(name, rdtype))
-            self.lookups[key] = task
-        else:
-            self.cache_hits += 1
-        return task
+        return self.lookups.get((name, rdtype), lambda: self._resolve(name, rdtype))
 
     async def _resolve(self, qname: str, rdtype: str) -> DnsQuery:
         started = time.perf_counter()
@@ -144,13 +178,7 @@ class Discovery:
         return _HopWalk(hops, [], Outcome.CHAIN_TOO_LONG, detail, raw, attempts)
 
     def host(self, name: str) -> Awaitable[HostEvidence]:
-        task = self.hosts.get(name)
-        if task is None:
-            task = asyncio.ensure_future(self._host(name))
-            self.hosts[name] = task
-        else:
-            self.cache_hits += 1
-        return task
+        return self.hosts.get(name, lambda: self._host(name))
 
     async def _host(self, name: str) -> HostEvidence:
         a, aaaa = await asyncio.gather(self.lookup(name, "A"), self.lookup(name, "AAAA"))
@@ -304,12 +332,11 @@ async def discover(
     probed = {f"{label}.{d.domain}" for d in domains for label in config.subdomains}
     probed |= {d.domain for d in domains}
     hosts: dict[str, HostEvidence] = {}
-    for name, task in sorted(walker.hosts.items()):
-        host = task.result()
+    for name, host in sorted(walker.hosts.done.items()):
         if name in probed and not _exists(host) and name not in endpoint_hosts:
             continue  # a probe that found nothing is not a host of the estate
         hosts[name] = host
-    queries = [t.result() for t in walker.lookups.values()]
+    queries = list(walker.lookups.done.values())
     return ScanEvidence(
         tool_version=__version__,
         started_at=started_at,
