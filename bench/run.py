@@ -171,23 +171,42 @@ def startup(size: dict[str, Any]) -> dict[str, Any]:
 # --- 3. scan throughput -----------------------------------------------------------------------
 
 
-def _scan_in_subprocess(resolver: str, names: list[str], workdir: Path) -> dict[str, Any]:
-    names_file = workdir / "names.txt"
-    names_file.write_text("\n".join(names))
-    code = (
-        "import json,resource,sys,time\n"
-        "from cloudaudit.discovery.config import ScanConfig\n"
-        "from cloudaudit.discovery.runner import run_scan\n"
-        "from cloudaudit.inventory.models import Inventory, Service, Endpoint, EndpointKind\n"
-        "names=open(sys.argv[2]).read().split()\n"
-        "inv=Inventory(services=(Service(name='bench',endpoints=tuple(Endpoint(raw=n,kind=EndpointKind.HOSTNAME,host=n) for n in names)),))\n"
-        "t=time.perf_counter(); ev=run_scan(inv, ScanConfig(resolvers=(sys.argv[1],), subdomains=(), srv_names=(), concurrency=512)); s=time.perf_counter()-t\n"
-        "print(json.dumps({'seconds':s,'queries':ev.stats.queries,'hosts':len(ev.hosts),'failures':ev.stats.failures,"
-        "'peak_rss_mb':[int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')][0]/1024}))\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code, resolver, str(names_file)], capture_output=True,
-                            text=True, check=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})  # fmt: skip
-    return dict(json.loads(result.stdout))
+_CLI_WITH_PEAK_RSS = """
+import atexit, json, os, sys
+def _report():
+    with open('/proc/self/status') as status:
+        peak = next(int(l.split()[1]) for l in status if l.startswith('VmHWM:'))
+    with open(os.environ['BENCH_PEAK_FILE'], 'w') as out:
+        json.dump({'peak_rss_mb': peak / 1024}, out)
+atexit.register(_report)
+from cloudaudit.cli import main
+sys.argv[0] = 'cloudaudit'
+main()
+"""
+
+
+def _cloudaudit_scan(resolver: str, inventory: Path, workdir: Path) -> dict[str, Any]:
+    """A full `cloudaudit scan` (discovery, attribution, analysis, JSON report) as a user
+    runs it, timed from process start to exit; its own VmHWM is reported at exit."""
+    output, peak_file = workdir / "report.json", workdir / "peak.json"
+    command = [sys.executable, "-c", _CLI_WITH_PEAK_RSS, "scan", "-i", str(inventory),
+               "--resolver", resolver, "--concurrency", "512", "--offline", "--no-history",
+               "--format", "json", "-o", str(output), "--quiet"]  # fmt: skip
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO,
+                            env={**os.environ, "PYTHONPATH": str(REPO),
+                                 "BENCH_PEAK_FILE": str(peak_file)})  # fmt: skip
+    seconds = time.perf_counter() - started
+    if result.returncode not in (0, 1):  # 1: findings at or above --fail-on, expected here
+        raise RuntimeError(f"cloudaudit scan exited {result.returncode}: {result.stderr}")
+    stats = json.loads(output.read_text())["evidence"]["stats"]
+    return {
+        "seconds": seconds,
+        "discovery_seconds": stats["elapsed_s"],
+        "queries": stats["queries"],
+        "failures": stats["failures"],
+        "peak_rss_mb": json.loads(peak_file.read_text())["peak_rss_mb"],
+    }
 
 
 def _sequential_loop(address: str, names: list[str]) -> float:
@@ -218,49 +237,49 @@ def _dnsperf(address: str, names: list[str], workdir: Path) -> float:
 
 
 def scan(size: dict[str, Any]) -> dict[str, Any]:
-    from bench.scan_workload import build_estate
+    """Every contender starts from a flushed resolver cache for its cold figure."""
+    from bench.scan_workload import build_estate, write_inventory
     from tests.dnslab import DnsLab
 
     zones, names = build_estate(size["orgs"], size["hosts_per_org"])
     results: dict[str, Any] = {"hostnames": len(names), "organisations": size["orgs"]}
     with DnsLab(zones) as lab, tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
+        inventory = write_inventory(workdir / "inventory.toml", names, size["hosts_per_org"])
         lab.flush_cache()
         results["dnsperf_cold_qps"] = _dnsperf(lab.resolver_address, names, workdir)
         results["dnsperf_warm_qps"] = _dnsperf(lab.resolver_address, names, workdir)
         lab.flush_cache()
-        cold = _scan_in_subprocess(lab.resolver, names, workdir)
-        warm = _scan_in_subprocess(lab.resolver, names, workdir)
-        sequential_s = _sequential_loop(lab.resolver_address, names)
+        cold = _cloudaudit_scan(lab.resolver, inventory, workdir)
+        warm = _cloudaudit_scan(lab.resolver, inventory, workdir)
+        lab.flush_cache()
+        sequential_cold_s = _sequential_loop(lab.resolver_address, names)
+        sequential_warm_s = _sequential_loop(lab.resolver_address, names)
         for label, run in (("cold", cold), ("warm", warm)):
             results[f"cloudaudit_{label}"] = {
                 "hostnames_per_s": len(names) / run["seconds"],
                 "queries_per_s": run["queries"] / run["seconds"],
+                "discovery_queries_per_s": run["queries"] / run["discovery_seconds"],
                 "peak_rss_mb": run["peak_rss_mb"],
                 "failures": run["failures"],
+                "seconds": run["seconds"],
             }
-        results["sequential_dnspython_names_per_s"] = len(names) / sequential_s
-        memory = []
-        for count in size["memory_hosts"]:
-            _, more = build_estate(max(1, count // 50), 50, seed=count)
-            more_zones, _ = build_estate(max(1, count // 50), 50, seed=count)
-            with DnsLab(more_zones) as big:
-                run = _scan_in_subprocess(big.resolver, more, workdir)
-            memory.append(
-                {
-                    "hostnames": len(more),
-                    "peak_rss_mb": run["peak_rss_mb"],
-                    "seconds": run["seconds"],
-                }
-            )
-        results["memory"] = memory
-    cold_run = results["cloudaudit_cold"]
+        results["sequential_cold_names_per_s"] = len(names) / sequential_cold_s
+        results["sequential_warm_names_per_s"] = len(names) / sequential_warm_s
+    memory = []
+    for count in size["memory_hosts"]:
+        more_zones, more = build_estate(max(1, count // 50), 50, seed=count)
+        with DnsLab(more_zones) as big, tempfile.TemporaryDirectory() as tmp:
+            inventory = write_inventory(Path(tmp) / "inventory.toml", more, 50)
+            run = _cloudaudit_scan(big.resolver, inventory, Path(tmp))
+        memory.append({"hostnames": len(more), "peak_rss_mb": run["peak_rss_mb"],
+                       "seconds": run["seconds"], "failures": run["failures"]})  # fmt: skip
+    results["memory"] = memory
+    cold_run, warm_run = results["cloudaudit_cold"], results["cloudaudit_warm"]
     results["ratios"] = {
-        "cold_vs_sequential": cold_run["hostnames_per_s"]
-        / results["sequential_dnspython_names_per_s"],
+        "cold_vs_sequential": cold_run["hostnames_per_s"] / results["sequential_cold_names_per_s"],
         "cold_qps_vs_dnsperf_cold": cold_run["queries_per_s"] / results["dnsperf_cold_qps"],
-        "warm_qps_vs_dnsperf_warm": results["cloudaudit_warm"]["queries_per_s"]
-        / results["dnsperf_warm_qps"],
+        "warm_qps_vs_dnsperf_warm": warm_run["queries_per_s"] / results["dnsperf_warm_qps"],
     }
     return results
 
@@ -341,10 +360,13 @@ def report_tables(results: dict[str, Any]) -> None:
     if "scan" in results:
         c = results["scan"]
         r = c["ratios"]
+        cold, warm = c["cloudaudit_cold"], c["cloudaudit_warm"]
         rows += [
-            ["scan cold hostnames/s vs sequential loop", f"{c['cloudaudit_cold']['hostnames_per_s']:,.0f} vs {c['sequential_dnspython_names_per_s']:,.0f}", f"{r['cold_vs_sequential']:.1f}x", ">= 5x", _check(r["cold_vs_sequential"], 5)],
-            ["scan cold queries/s vs dnsperf cold", f"{c['cloudaudit_cold']['queries_per_s']:,.0f} vs {c['dnsperf_cold_qps']:,.0f}", f"{r['cold_qps_vs_dnsperf_cold']:.0%}", ">= 50%", _check(r["cold_qps_vs_dnsperf_cold"], 0.5)],
-            ["scan warm queries/s vs dnsperf warm", f"{c['cloudaudit_warm']['queries_per_s']:,.0f} vs {c['dnsperf_warm_qps']:,.0f}", f"{r['warm_qps_vs_dnsperf_warm']:.0%}", ">= 20%", _check(r["warm_qps_vs_dnsperf_warm"], 0.2)],
+            [f"scan cold hostnames/s vs sequential dnspython ({c['hostnames']:,} names)", f"{cold['hostnames_per_s']:,.0f} vs {c['sequential_cold_names_per_s']:,.0f}", f"{r['cold_vs_sequential']:.1f}x", ">= 5x", _check(r["cold_vs_sequential"], 5)],
+            ["scan cold queries/s vs dnsperf cold", f"{cold['queries_per_s']:,.0f} vs {c['dnsperf_cold_qps']:,.0f}", f"{r['cold_qps_vs_dnsperf_cold']:.0%}", ">= 50%", _check(r["cold_qps_vs_dnsperf_cold"], 0.5)],
+            ["scan warm queries/s vs dnsperf warm", f"{warm['queries_per_s']:,.0f} vs {c['dnsperf_warm_qps']:,.0f}", f"{r['warm_qps_vs_dnsperf_warm']:.0%}", ">= 20%", _check(r["warm_qps_vs_dnsperf_warm"], 0.2)],
+            ["  (discovery phase alone, cold / warm queries/s)", f"{cold['discovery_queries_per_s']:,.0f} / {warm['discovery_queries_per_s']:,.0f}", "", "", ""],
+            ["  (sequential dnspython warm, names/s)", f"{c['sequential_warm_names_per_s']:,.0f}", "", "", ""],
         ]  # fmt: skip
         rows += [
             [

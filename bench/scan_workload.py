@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
+from pathlib import Path
 
 from cloudaudit.attribution.paths import data_dir
 from cloudaudit.attribution.ranges import decode_feeds, read_snapshot
@@ -60,3 +61,18 @@ def build_estate(
                 body.append(f"{label} 300 IN A {next(addresses)}")
         zones[origin] = body
     return {origin: "\n".join(lines) + "\n" for origin, lines in zones.items()}, names
+
+
+def write_inventory(path: Path, names: list[str], hosts_per_org: int) -> Path:
+    """One service per organisation, its hosts as endpoints, criticality varied."""
+    levels = ("critical", "high", "medium", "low")
+    lines = []
+    for start in range(0, len(names), hosts_per_org):
+        number = start // hosts_per_org
+        endpoints = ", ".join(f'"{n}"' for n in names[start : start + hosts_per_org])
+        lines.append(
+            f'[[services]]\nname = "org{number}"\ncriticality = "{levels[number % 4]}"\n'
+            f"endpoints = [{endpoints}]\n"
+        )
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
