@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from cloudaudit.errors import InputError
 
 
-def write_file_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, fsync, then rename over it (POSIX atomic)."""
+def write_file_atomically(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Write to a temporary file beside ``path``, fsync, then rename over it (POSIX atomic).
+
+    ``data`` may be produced piece by piece; if producing it fails, nothing is replaced.
+    """
     directory = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
@@ -21,7 +25,8 @@ def write_file_atomically(path: Path, data: bytes) -> None:
         os.umask(umask)
         os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; give what open() would have
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for piece in [data] if isinstance(data, bytes) else data:
+                handle.write(piece)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import IntEnum
 from pathlib import Path
 from typing import ParamSpec, TypeVar
@@ -32,15 +32,18 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130  # Ctrl-C / SIGTERM
 
 
-def write_output(text: str, output: Path | None) -> None:
-    """Write ``text`` to stdout, or atomically to ``output`` (never a truncated file)."""
+def write_output(pieces: Iterable[str], output: Path | None) -> None:
+    """Write text to stdout, or atomically to ``output`` (never a truncated file)."""
     if output is None or str(output) == "-":
-        sys.stdout.write(text)
-        if text and not text.endswith("\n"):
+        last = ""
+        for piece in pieces:
+            sys.stdout.write(piece)
+            last = piece or last
+        if last and not last.endswith("\n"):
             sys.stdout.write("\n")
         sys.stdout.flush()
         return
-    write_file_atomically(output, text.encode())
+    write_file_atomically(output, (piece.encode() for piece in pieces))
 
 
 class Progress:

@@ -54,11 +54,11 @@ def list_scans(db_path: Path | None, limit: int, output_format: str, output: Pat
     from cloudaudit.history.models import ScanList
     from cloudaudit.history.store import HistoryStore
     from cloudaudit.history.views import scan_list_view
-    from cloudaudit.report.formats import render
+    from cloudaudit.report.formats import render_chunks
 
     with HistoryStore.open(db_path) as store:
         document = ScanList(database=str(store.path), scans=tuple(store.list_scans(limit)))
-    write_output(render(document, output_format, view=scan_list_view), output)
+    write_output(render_chunks(document, output_format, view=scan_list_view), output)
 
 
 @history.command("show")
@@ -70,11 +70,11 @@ def list_scans(db_path: Path | None, limit: int, output_format: str, output: Pat
 def show(scan_id: int, db_path: Path | None, output_format: str, output: Path | None) -> None:
     """Render a stored scan's report as it was (see `cloudaudit report SCAN-ID --reattribute`)."""
     from cloudaudit.history.store import HistoryStore
-    from cloudaudit.report.formats import render
+    from cloudaudit.report.formats import render_chunks
 
     with HistoryStore.open(db_path) as store:
         report = store.get_report(scan_id)
-    write_output(render(report, output_format), output)
+    write_output(render_chunks(report, output_format), output)
 
 
 @history.command("prune")
@@ -115,7 +115,7 @@ def diff(
     from cloudaudit.history.diff import diff_reports
     from cloudaudit.history.store import HistoryStore
     from cloudaudit.history.views import diff_view
-    from cloudaudit.report.formats import render
+    from cloudaudit.report.formats import render_chunks
 
     with HistoryStore.open(db_path) as store:
         if old is None:
@@ -123,4 +123,4 @@ def diff(
         elif new is None:
             raise InputError("give both OLD and NEW scan ids, or neither")
         document = diff_reports(store.get_report(old), store.get_report(new), f"#{old}", f"#{new}")
-    write_output(render(document, output_format, view=diff_view), output)
+    write_output(render_chunks(document, output_format, view=diff_view), output)

@@ -52,7 +52,7 @@ def lookup(
     from cloudaudit.inventory.load import with_digest
     from cloudaudit.inventory.models import EndpointKind, Inventory, Service
     from cloudaudit.inventory.names import parse_endpoint
-    from cloudaudit.report.formats import render
+    from cloudaudit.report.formats import render_chunks
 
     endpoints = []
     for target in targets:
@@ -85,4 +85,4 @@ def lookup(
         results=attribution.services[0].endpoints,
         providers=attribution.providers,
     )
-    write_output(render(result, output_format), output)
+    write_output(render_chunks(result, output_format), output)

@@ -98,9 +98,9 @@ def finish(
 
     from cloudaudit.attribution.ranges import snapshot_age_warning
     from cloudaudit.cli.common import write_output
-    from cloudaudit.report.formats import render
+    from cloudaudit.report.formats import render_chunks
 
-    write_output(render(report, output_format, csv_section=csv_section), output)
+    write_output(render_chunks(report, output_format, csv_section=csv_section), output)
     warning = snapshot_age_warning(report.attribution.snapshot, policy.stale_after_days)
     if warning:
         note(f"warning: {warning}", quiet)

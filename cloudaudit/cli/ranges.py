@@ -97,9 +97,10 @@ def status(ranges_dir: Path | None, output_format: str, output: Path | None) -> 
     """
     from cloudaudit.attribution.ranges import read_snapshot, resolve_ranges_dir
     from cloudaudit.attribution.status import ranges_status
-    from cloudaudit.report.formats import render
+    from cloudaudit.report.formats import render_chunks
 
     directory = resolve_ranges_dir(ranges_dir)
     write_output(
-        render(ranges_status(read_snapshot(directory).manifest, directory), output_format), output
+        render_chunks(ranges_status(read_snapshot(directory).manifest, directory), output_format),
+        output,
     )

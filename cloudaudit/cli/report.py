@@ -176,7 +176,7 @@ def simulate(
     from cloudaudit.cli.pipeline import attribute_evidence
     from cloudaudit.discovery.models import ScanEvidence
     from cloudaudit.errors import InputError
-    from cloudaudit.report.formats import render
+    from cloudaudit.report.formats import render_chunks
 
     incidents = load_incidents()
     if list_scenarios:
@@ -214,6 +214,6 @@ def simulate(
         scope = tuple(parse_outage(o) for o in outages)
         label = ", ".join(outages)
         result = run(estate, scope, scenario="custom", description=f"outage of {label}")
-    write_output(render(result, output_format), output)
+    write_output(render_chunks(result, output_format), output)
     critical_down = any(s.status == "down" and s.criticality == "critical" for s in result.services)
     sys.exit(ExitCode.FINDINGS if critical_down else ExitCode.OK)

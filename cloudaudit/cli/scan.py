@@ -186,9 +186,9 @@ def scan(
 
     if evidence_only:
         from cloudaudit.cli.common import write_output
-        from cloudaudit.report.formats import render
+        from cloudaudit.report.formats import render_chunks
 
-        write_output(render(discover(), output_format, csv_section=csv_section), output)
+        write_output(render_chunks(discover(), output_format, csv_section=csv_section), output)
         return
     from cloudaudit.cli.pipeline import analyse_evidence, finish, policy_from_options
 

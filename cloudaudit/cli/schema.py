@@ -47,4 +47,4 @@ def schema(document: str, output: Path | None) -> None:
     """
     import json
 
-    write_output(json.dumps(schema_for(document), indent=2, sort_keys=True) + "\n", output)
+    write_output([json.dumps(schema_for(document), indent=2, sort_keys=True) + "\n"], output)

@@ -5,7 +5,7 @@ JSON is the exception: it is the pydantic model itself, the versioned contract.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from typing import Any
 
@@ -48,16 +48,29 @@ def render(
     view: Callable[[Any], Document] | None = None,
 ) -> str:
     """Render a document model in ``fmt``; later stages pass their own ``view``."""
+    return "".join(render_chunks(model, fmt, csv_section=csv_section, view=view))
+
+
+def render_chunks(
+    model: BaseModel,
+    fmt: OutputFormat | str,
+    *,
+    csv_section: str | None = None,
+    view: Callable[[Any], Document] | None = None,
+) -> Iterator[str]:
+    """``render`` as a stream of text pieces, so a large JSON report is never one string."""
     fmt = OutputFormat(fmt)
     if fmt is OutputFormat.JSON:
         from cloudaudit.report.formats import json
 
-        return json.render(model)
+        yield from json.render_chunks(model)
+        return
     from cloudaudit.report.views import view_of
 
     document = view(model) if view else view_of(model)
     if fmt is OutputFormat.CSV:
         from cloudaudit.report.formats import csv
 
-        return csv.render(document, section=csv_section)
-    return _renderer(fmt)(document)
+        yield csv.render(document, section=csv_section)
+        return
+    yield _renderer(fmt)(document)
