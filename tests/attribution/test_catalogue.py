@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cloudaudit.attribution.catalogue import PatternKind, load_catalogue, load_regions
-from cloudaudit.attribution.patterns import NameMatcher
+from cloudaudit.attribution.patterns import NameMatcher, indexed_suffix
 from cloudaudit.errors import CatalogueError
 
 CATALOGUE = load_catalogue()
@@ -65,6 +65,41 @@ def test_real_world_names(name: str, kind: PatternKind, provider: str, region: s
     hits = {h.provider.id: h for h in NameMatcher(CATALOGUE).match(name, kind)}
     assert provider in hits
     assert hits[provider].region == region
+
+
+def test_the_suffix_index_finds_what_trying_every_pattern_finds() -> None:
+    """Each name against every pattern, the slow way, must give the same hits."""
+    matcher = NameMatcher(CATALOGUE)
+    names = {p.example for provider in CATALOGUE.providers for p in provider.patterns}
+    names |= {f"x.{name}" for name in names} | {name.upper().lower() + "x" for name in names}
+    names |= {name.split(".", 1)[-1] for name in names} | {"com", "", "a.b.c.d.example"}
+    for kind in PatternKind:
+        for name in sorted(names):
+            expected = [
+                (provider.id, pattern.regex)
+                for provider in CATALOGUE.providers
+                for pattern in provider.patterns
+                if pattern.kind is kind and pattern.compiled.search(name)
+            ]
+            found = [(hit.provider.id, hit.pattern.regex) for hit in matcher.match(name, kind)]
+            assert sorted(found) == sorted(expected), (name, kind)
+
+
+@pytest.mark.parametrize(
+    ("regex", "suffix"),
+    [
+        (r"\.(?P<region>[a-z0-9]+)\.cloudapp\.azure\.com$", "azure.com"),
+        (r"^ghs\.googlehosted\.com$", "googlehosted.com"),
+        (r"\.fastly(?:lb)?\.net$", "net"),
+        (r"[a-z]+amazonaws\.com$", "com"),  # 'amazonaws' may be the end of a longer label
+        (r"\.(?:com|net)$", ""),
+        (r"\.web\.app$|\.firebaseapp\.com$", ""),  # alternatives end differently
+        (r"\.com?$", ""),
+        (r"\.example\.com", ""),  # not anchored at the end
+    ],
+)
+def test_the_suffix_read_off_a_pattern(regex: str, suffix: str) -> None:
+    assert indexed_suffix(regex) == suffix
 
 
 def test_platform_facts_cite_a_source() -> None:
