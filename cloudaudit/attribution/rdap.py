@@ -13,12 +13,14 @@ import json
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from cloudaudit.atomic import write_file_atomically
 from cloudaudit.model import Model
+
+if TYPE_CHECKING:
+    # httpx is imported only when a client is made: offline attribution never needs it.
+    import httpx
 
 #: ARIN's RDAP bootstrap service redirects each query to the registry that holds the address.
 DEFAULT_RDAP_BASE = "https://rdap-bootstrap.arin.net/bootstrap"
@@ -83,7 +85,11 @@ class RdapClient:
         self.cache_file = cache_file
         self.base_url = base_url.rstrip("/")
         self.ttl_seconds = ttl_seconds
-        self.client = client or httpx.Client(timeout=timeout, follow_redirects=True)
+        if client is None:
+            import httpx
+
+            client = httpx.Client(timeout=timeout, follow_redirects=True)
+        self.client = client
         self.cache: dict[str, dict[str, Any]] = self._read_cache()
 
     def _read_cache(self) -> dict[str, dict[str, Any]]:
@@ -117,6 +123,8 @@ class RdapClient:
         return results
 
     def _fetch(self, address: str) -> RdapResult:
+        import httpx
+
         url = f"{self.base_url}/ip/{address}"
         try:
             response = self.client.get(url, headers={"Accept": "application/rdap+json"})

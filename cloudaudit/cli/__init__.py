@@ -15,7 +15,31 @@ def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _LazyGroup(click.Group):
+    """Imports a command's module only when that command is used or listed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from cloudaudit.cli.commands import COMMANDS
+
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        import importlib
+
+        from cloudaudit.cli.commands import COMMANDS
+
+        if cmd_name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(
+    cls=_LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="cloudaudit")
 def cli() -> None:
     """Audit how much of an organisation's internet presence depends on one cloud provider,
@@ -41,14 +65,6 @@ def cli() -> None:
     """
 
 
-def _register_commands() -> None:
-    from cloudaudit.cli import commands
-
-    for command in commands.ALL:
-        cli.add_command(command)
-
-
 def main() -> None:
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
-    _register_commands()
     cli()

@@ -49,7 +49,6 @@ def lookup(
     from cloudaudit.discovery.config import ScanConfig
     from cloudaudit.discovery.models import ScanEvidence
     from cloudaudit.errors import InputError
-    from cloudaudit.inventory.load import with_digest
     from cloudaudit.inventory.models import EndpointKind, Inventory, Service
     from cloudaudit.inventory.names import parse_endpoint
     from cloudaudit.report.formats import render_chunks
@@ -60,8 +59,8 @@ def lookup(
             endpoints.append(parse_endpoint(target))
         except ValueError as exc:
             raise InputError(str(exc), field=target) from exc
-    inventory = with_digest(
-        Inventory(services=(Service(name="lookup", endpoints=tuple(endpoints)),), source="<lookup>")
+    inventory = Inventory(
+        services=(Service(name="lookup", endpoints=tuple(endpoints)),), source="<lookup>"
     )
     if any(e.kind is not EndpointKind.IP for e in endpoints):
         from cloudaudit.discovery.runner import run_scan

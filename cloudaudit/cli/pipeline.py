@@ -7,14 +7,17 @@ addresses no feed covers, then runs the pure attribution and analysis stages.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from cloudaudit.analysis.models import Severity
-from cloudaudit.analysis.policy import Policy
-from cloudaudit.attribution.models import AttributionResult
 from cloudaudit.cli.common import ExitCode, note
-from cloudaudit.discovery.models import ScanEvidence
-from cloudaudit.report.schema import AuditReport
+
+if TYPE_CHECKING:
+    # Imported where used: `cloudaudit lookup` needs attribution only, not the report stack.
+    from cloudaudit.analysis.models import Severity
+    from cloudaudit.analysis.policy import Policy
+    from cloudaudit.attribution.models import AttributionResult
+    from cloudaudit.discovery.models import ScanEvidence
+    from cloudaudit.report.schema import AuditReport
 
 
 def attribute_evidence(
@@ -75,7 +78,8 @@ def exit_code_for(report: AuditReport, fail_on: Severity) -> ExitCode:
 def policy_from_options(
     fail_on: str, max_share: tuple[str, ...], require_jurisdiction: str | None
 ) -> Policy:
-    from cloudaudit.analysis.policy import parse_max_share
+    from cloudaudit.analysis.models import Severity
+    from cloudaudit.analysis.policy import Policy, parse_max_share
 
     return Policy(
         fail_on=Severity(fail_on),
@@ -96,6 +100,7 @@ def finish(
     """Render, write (only now, atomically), summarise on stderr and exit with the contract."""
     import sys
 
+    from cloudaudit.analysis.models import Severity
     from cloudaudit.attribution.ranges import snapshot_age_warning
     from cloudaudit.cli.common import write_output
     from cloudaudit.report.formats import render_chunks

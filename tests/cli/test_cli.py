@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cloudaudit.cli import _register_commands, cli
+from cloudaudit.cli import cli
 from cloudaudit.cli.schema import DOCUMENTS, schema_for
 from tests.conftest import REPO
 from tests.dnslab import silent_udp_server
@@ -23,7 +23,6 @@ EXAMPLE = ["-i", str(REPO / "examples" / "inventory.toml"), "--zone",
 
 
 def invoke(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    _register_commands()
     result = CliRunner().invoke(cli, list(args), input=stdin)
     return result.exit_code, result.stdout, result.stderr
 

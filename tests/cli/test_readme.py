@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from cloudaudit.cli import _register_commands, cli
+from cloudaudit.cli import cli
 from tests.conftest import REPO
 
 
 def test_readme_shows_the_current_help() -> None:
-    _register_commands()
     help_text = (
         CliRunner()
         .invoke(cli, ["--help"], terminal_width=100, prog_name="cloudaudit")

@@ -187,6 +187,11 @@ zone:
   access-control: 127.0.0.0/8 allow
   num-threads: 1
   so-reuseport: no
+  # Room for a benchmark estate: a warm cache must stay warm, bursts must not be dropped.
+  msg-cache-size: 64m
+  rrset-cache-size: 128m
+  num-queries-per-thread: 4096
+  so-rcvbuf: 4m
   qname-minimisation: no
   harden-referral-path: no
   infra-cache-min-rtt: 50

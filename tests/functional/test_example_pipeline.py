@@ -17,7 +17,7 @@ import dns.zone
 import pytest
 from click.testing import CliRunner
 
-from cloudaudit.cli import _register_commands, cli
+from cloudaudit.cli import cli
 from tests.conftest import REPO, start_lab
 from tests.dnslab import DnsLab
 
@@ -63,7 +63,6 @@ def lab() -> Iterator[DnsLab]:
 
 
 def run(*args: str) -> tuple[int, str]:
-    _register_commands()
     result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
     return result.exit_code, result.stdout
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cloudaudit.cli import _register_commands, cli
+from cloudaudit.cli import cli
 from cloudaudit.errors import ForeignDatabaseError, HistoryError, HistoryLockedError
 from cloudaudit.history.diff import diff_reports
 from cloudaudit.history.metrics import prometheus_text
@@ -32,7 +32,6 @@ INVENTORY = REPO / "examples" / "inventory.toml"
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
-    _register_commands()
     result = CliRunner().invoke(cli, list(args))
     return result.exit_code, result.stdout, result.stderr
 
