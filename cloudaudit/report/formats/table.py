@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from tabulate import tabulate
 
 from cloudaudit.report.document import Cell, Document
@@ -13,9 +15,28 @@ def _cell(value: Cell) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:.2f}"
+        return f"{round(value, 2):g}"
+    text = str(value)
+    if text.isprintable():
+        return text
     # Strangers write DNS data: keep control characters from reaching the terminal.
-    return "".join(ch if ch.isprintable() else "?" for ch in str(value))
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
+def _alignment(rows: Sequence[Sequence[Cell]], width: int) -> list[str]:
+    """Numbers on the decimal point, text left: decided from the values, so tabulate need not
+    sniff every cell for numbers (most of the time of a large table)."""
+    return [
+        "decimal"
+        if all(
+            isinstance(row[column], int | float) and not isinstance(row[column], bool)
+            for row in rows
+            if row[column] is not None
+        )
+        and any(row[column] is not None for row in rows)
+        else "left"
+        for column in range(width)
+    ]
 
 
 def render(document: Document) -> str:
@@ -27,7 +48,14 @@ def render(document: Document) -> str:
             lines.append(section.note)
         if section.rows:
             rows = [[_cell(v) for v in row] for row in section.rows]
-            lines.append(tabulate(rows, headers=list(section.headers), tablefmt="simple"))
+            table = tabulate(
+                rows,
+                headers=list(section.headers),
+                tablefmt="simple",
+                disable_numparse=True,
+                colalign=_alignment(section.rows, len(section.headers)),
+            )
+            lines.append(table)
         else:
             lines.append("(none)")
     return "\n".join(lines) + "\n"
