@@ -55,6 +55,12 @@ if TYPE_CHECKING:
 @click.option("--timeout", default=2.0, show_default=True, help="Seconds per DNS query.")
 @click.option("--retries", default=2, show_default=True, help="Extra attempts after a timeout.")
 @click.option("--concurrency", default=256, show_default=True, help="DNS queries in flight.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Processes resolving large host lists (1000+ names). Default: one per CPU core, at "
+    "most 4; 1 leaves the cores to a resolver running on the same machine.",
+)
 @click.option("--rate-limit", type=float, metavar="QPS", help="Cap on DNS queries per second.")
 @click.option(
     "--evidence-only",
@@ -100,6 +106,7 @@ def scan(
     timeout: float,
     retries: int,
     concurrency: int,
+    workers: int | None,
     rate_limit: float | None,
     evidence_only: bool,
     db_path: Path | None,
@@ -166,6 +173,8 @@ def scan(
         concurrency=concurrency,
         rate_limit=rate_limit,
     )
+    if workers:
+        config = config.model_copy(update={"workers": workers})
     progress = Progress(quiet)
 
     def discover() -> ScanEvidence:

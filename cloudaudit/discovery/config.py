@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pydantic import Field
 
 from cloudaudit.model import Model
@@ -36,3 +38,8 @@ class ScanConfig(Model):
     max_records: int = Field(default=64, ge=1, description="Records kept per answer.")
     max_value_length: int = Field(default=2048, ge=64, description="Characters kept per value.")
     spf_lookup_limit: int = 10  # RFC 7208 section 4.6.4
+    workers: int = Field(
+        default_factory=lambda: max(1, min(4, os.cpu_count() or 1)),
+        ge=1,
+        description="Processes resolving large host lists (one per core, at most 4).",
+    )

@@ -303,42 +303,82 @@ async def discover(
     backend: DnsBackend,
     progress: ProgressCallback | None = None,
     source: str = "dns",
+    helpers: int = 0,
 ) -> ScanEvidence:
-    """Walk every domain and resolve every endpoint of ``inventory``."""
+    """Walk every domain and resolve every endpoint of ``inventory``.
+
+    With ``helpers``, endpoint host names left after the domain walk are shared with that many
+    helper processes (network scans only; see ``parallel``).
+    """
+    from cloudaudit.discovery.parallel import Helpers, HostShard, split
+
     started_at = datetime.now(UTC)
     started = time.perf_counter()
     walker = Discovery(backend, config)
-    endpoint_hosts = [
-        e.host for s in inventory.services for e in s.endpoints if e.kind is not EndpointKind.IP
-    ]
+    endpoint_hosts = list(
+        dict.fromkeys(
+            e.host for s in inventory.services for e in s.endpoints if e.kind is not EndpointKind.IP
+        )
+    )
     total = len(inventory.domains) + len(endpoint_hosts)
     done = 0
     # Bound the domains walked at once so task count (and memory) stays flat on big estates.
     gate = asyncio.Semaphore(max(4, config.concurrency // 8))
 
-    async def tick(work: Awaitable[object]) -> object:
+    def advance(count: int = 1) -> None:
         nonlocal done
-        async with gate:
-            result = await work
-        done += 1
+        done += count
         if progress:
             progress(done, total)
+
+    async def tick(work: Awaitable[object]) -> object:
+        async with gate:
+            result = await work
+        advance()
         return result
 
+    async def helped(pool: Helpers, index: int) -> HostShard | None:
+        shard = await pool.result(index)
+        if shard is None:  # the helper failed: resolve its share here, lose nothing
+            await asyncio.gather(*(tick(walker.host(h)) for h in pool.shares[index]))
+            return None
+        advance(len(shard.hosts))
+        return shard
+
+    shards: list[HostShard] = []
+    pool: Helpers | None = None
     try:
         domain_results = await asyncio.gather(*(tick(walker.domain(d)) for d in inventory.domains))
-        await asyncio.gather(*(tick(walker.host(h)) for h in dict.fromkeys(endpoint_hosts)))
+        remaining = [h for h in endpoint_hosts if h not in walker.hosts.done]
+        walker.hosts.hits += len(endpoint_hosts) - len(remaining)  # answered by the walk
+        advance(len(endpoint_hosts) - len(remaining))
+        shares = split(remaining, helpers + 1) if helpers else [remaining]
+        if len(shares) > 1:
+            pool = Helpers(shares[1:], config)
+            await pool.start()
+        outcomes = await asyncio.gather(
+            asyncio.gather(*(tick(walker.host(h)) for h in shares[0])),
+            *(helped(pool, index) for index in range(len(shares) - 1) if pool),
+        )
+        shards = [shard for shard in outcomes[1:] if isinstance(shard, HostShard)]
     finally:
+        if pool is not None:
+            pool.close()
         await backend.close()
+    helped_hosts = [host for shard in shards for host in shard.hosts]
+    walker.hosts.done.update((host.hostname, host) for host in helped_hosts)
     domains = tuple(d for d in domain_results if isinstance(d, DomainEvidence))
     probed = {f"{label}.{d.domain}" for d in domains for label in config.subdomains}
     probed |= {d.domain for d in domains}
+    wanted = set(endpoint_hosts)
     hosts: dict[str, HostEvidence] = {}
     for name, host in sorted(walker.hosts.done.items()):
-        if name in probed and not _exists(host) and name not in endpoint_hosts:
+        if name in probed and not _exists(host) and name not in wanted:
             continue  # a probe that found nothing is not a host of the estate
         hosts[name] = host
     queries = list(walker.lookups.done.values())
+    queries += [query for host in helped_hosts for query in (host.a, host.aaaa)]
+    sent = int(getattr(backend, "queries_sent", len(walker.lookups.done)))
     return ScanEvidence(
         tool_version=__version__,
         started_at=started_at,
@@ -349,8 +389,8 @@ async def discover(
         domains=domains,
         hosts=hosts,
         stats=ScanStats(
-            queries=int(getattr(backend, "queries_sent", len(queries))),
-            cache_hits=walker.cache_hits,
+            queries=sent + sum(shard.queries_sent for shard in shards),
+            cache_hits=walker.cache_hits + sum(shard.cache_hits for shard in shards),
             failures=sum(1 for q in queries if q.outcome.is_failure),
             elapsed_s=round(time.perf_counter() - started, 3),
         ),
@@ -370,6 +410,7 @@ def run_scan(
     so the caller writes no partial output.
     """
     from cloudaudit.discovery.network import NetworkBackend
+    from cloudaudit.discovery.parallel import MIN_HOSTS_FOR_HELPERS, share_config
     from cloudaudit.discovery.zonefile import ZoneBackend
 
     results: list[ScanEvidence] = []
@@ -380,25 +421,28 @@ def run_scan(
             backend = ZoneBackend(zones)
             results.append(await discover(inventory, config, backend, progress, source="zone"))
             return
+        hosts = {e.host for s in inventory.services for e in s.endpoints}
+        processes = config.workers if len(hosts) >= MIN_HOSTS_FOR_HELPERS else 1
+        own = share_config(config, processes)
         backend = NetworkBackend(
-            config.resolvers,
-            timeout=config.timeout,
-            retries=config.retries,
-            concurrency=config.concurrency,
-            rate_limit=config.rate_limit,
+            own.resolvers,
+            timeout=own.timeout,
+            retries=own.retries,
+            concurrency=own.concurrency,
+            rate_limit=own.rate_limit,
         )
-        results.append(await discover(inventory, config, backend, progress))
+        results.append(await discover(inventory, own, backend, progress, helpers=processes - 1))
 
     # The evidence is handed out beside the task, not as its result: on Python 3.11,
     # asyncio.run ends by formatting the main task's repr (through signal.getsignal), which
     # would render the whole evidence, seconds of work and memory on a large scan.
-    with _fewer_collections():
+    with fewer_collections():
         asyncio.run(main())
     return results[0]
 
 
 @contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
+def fewer_collections() -> Iterator[None]:
     """Collect young objects less often while a scan builds evidence.
 
     Every answer adds long-lived objects; at the default threshold the collector keeps

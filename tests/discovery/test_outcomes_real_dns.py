@@ -227,3 +227,59 @@ def test_no_name_is_asked_twice_in_a_scan(lab: DnsLab) -> None:
     assert evidence.stats.cache_hits >= 1
     asked = [(q.qname, q.qtype) for h in evidence.hosts.values() for q in (h.a, h.aaaa)]
     assert len(asked) == len(set(asked))
+
+
+def _many_hosts_inventory(count: int) -> str:
+    endpoints = ", ".join(f'"h{i}.many.example"' for i in range(count))
+    return f'[[services]]\nname = "many"\nendpoints = [{endpoints}]\n'
+
+
+@pytest.fixture(scope="module")
+def many_lab() -> Iterator[DnsLab]:
+    body = "".join(f"h{i} 300 IN A 192.0.2.{i % 250 + 1}\n" for i in range(0, 120, 2))
+    body += "".join(f"h{i} 300 IN CNAME h{i - 1}\n" for i in range(1, 120, 2))
+    yield from start_lab({"many.example.": body})
+
+
+@pytest.mark.parametrize("helper_python", [None, "/bin/false"])
+def test_helper_processes_give_the_same_evidence_and_a_failed_helper_loses_nothing(
+    many_lab: DnsLab, monkeypatch: pytest.MonkeyPatch, helper_python: str | None
+) -> None:
+    import cloudaudit.discovery.parallel as parallel
+
+    monkeypatch.setattr(parallel, "MIN_HOSTS_FOR_HELPERS", 10)
+    if helper_python:  # a helper that cannot start: its share is resolved by the scan itself
+        monkeypatch.setattr(parallel.sys, "executable", helper_python)
+    inventory = parse_inventory(_many_hosts_inventory(130), "many.toml")
+    base = {"resolvers": (many_lab.resolver,), "retries": 0, "subdomains": (), "srv_names": ()}
+    alone = run_scan(inventory, ScanConfig.model_validate({**base, "workers": 1}))
+    shared = run_scan(inventory, ScanConfig.model_validate({**base, "workers": 3}))
+
+    def summary(evidence: ScanEvidence) -> dict[str, tuple[object, ...]]:
+        return {
+            name: (
+                host.a.outcome,
+                host.aaaa.outcome,
+                host.addresses,
+                tuple((hop.name, hop.target) for hop in host.cname_chain),
+            )
+            for name, host in evidence.hosts.items()
+        }
+
+    assert len(shared.hosts) == 130
+    assert summary(shared) == summary(alone)
+    assert shared.stats.queries == alone.stats.queries == 260
+    assert summary(shared)["h125.many.example"][0] is Outcome.NXDOMAIN
+    assert shared.stats.failures == alone.stats.failures == 0
+
+
+def test_progress_reaches_the_total(lab: DnsLab) -> None:
+    inventory = parse_inventory(
+        'domains = ["acme.example"]\n[[services]]\nname = "s"\n'
+        'endpoints = ["mx.acme.example", "www.example"]\n',
+        "progress.toml",
+    )
+    seen: list[tuple[int, int]] = []
+    config = ScanConfig(resolvers=(lab.resolver,), retries=0, subdomains=("www",), srv_names=())
+    run_scan(inventory, config, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (3, 3)  # mx.acme.example was already resolved by the domain walk
