@@ -49,7 +49,7 @@ def share_config(config: ScanConfig, processes: int) -> ScanConfig:
 async def resolve_hosts(names: Sequence[str], config: ScanConfig) -> HostShard:
     """Resolve ``names`` with a network backend of this process's own."""
     from cloudaudit.discovery.network import NetworkBackend
-    from cloudaudit.discovery.runner import Discovery
+    from cloudaudit.discovery.runner import Discovery, bounded
 
     backend = NetworkBackend(
         config.resolvers,
@@ -60,7 +60,7 @@ async def resolve_hosts(names: Sequence[str], config: ScanConfig) -> HostShard:
     )
     walker = Discovery(backend, config)
     try:
-        hosts = await asyncio.gather(*(walker.host(name) for name in names))
+        hosts = await bounded(names, config.concurrency, walker.host)
     finally:
         await backend.close()
     return HostShard(

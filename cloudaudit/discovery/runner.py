@@ -12,10 +12,10 @@ import contextlib
 import functools
 import gc
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import dns.zone
 
@@ -46,6 +46,8 @@ from cloudaudit.inventory.models import EndpointKind, Inventory
 ProgressCallback = Callable[[int, int], None]
 K = TypeVar("K")
 V = TypeVar("V")
+T = TypeVar("T")
+R = TypeVar("R")
 _SPF_MAX_DEPTH = 12
 
 
@@ -289,6 +291,29 @@ def _classify(raw: RawAnswer, has_data: bool) -> Outcome:
     return raw.outcome
 
 
+async def bounded(
+    items: Sequence[T],
+    limit: int,
+    work: Callable[[T], Awaitable[R]],
+    done: Callable[[], None] = lambda: None,
+) -> list[R]:
+    """``work`` on every item, at most ``limit`` at a time, results in item order.
+
+    A fixed set of consumers pulls items, so a scan of 100,000 names holds ``limit`` pending
+    tasks, not 100,000 (which would cost more memory than the evidence itself).
+    """
+    results: list[R | None] = [None] * len(items)
+    positions = iter(range(len(items)))
+
+    async def consume() -> None:
+        for position in positions:
+            results[position] = await work(items[position])
+            done()
+
+    await asyncio.gather(*(consume() for _ in range(max(1, min(limit, len(items))))))
+    return cast(list[R], results)
+
+
 def _exists(host: HostEvidence) -> bool:
     """A probed name exists when it has data, a CNAME, or its fate is unknown (failure)."""
     return any(
@@ -322,8 +347,7 @@ async def discover(
     )
     total = len(inventory.domains) + len(endpoint_hosts)
     done = 0
-    # Bound the domains walked at once so task count (and memory) stays flat on big estates.
-    gate = asyncio.Semaphore(max(4, config.concurrency // 8))
+    domain_limit, host_limit = max(4, config.concurrency // 8), config.concurrency
 
     def advance(count: int = 1) -> None:
         nonlocal done
@@ -331,16 +355,10 @@ async def discover(
         if progress:
             progress(done, total)
 
-    async def tick(work: Awaitable[object]) -> object:
-        async with gate:
-            result = await work
-        advance()
-        return result
-
     async def helped(pool: Helpers, index: int) -> HostShard | None:
         shard = await pool.result(index)
         if shard is None:  # the helper failed: resolve its share here, lose nothing
-            await asyncio.gather(*(tick(walker.host(h)) for h in pool.shares[index]))
+            await bounded(pool.shares[index], host_limit, walker.host, advance)
             return None
         advance(len(shard.hosts))
         return shard
@@ -348,7 +366,7 @@ async def discover(
     shards: list[HostShard] = []
     pool: Helpers | None = None
     try:
-        domain_results = await asyncio.gather(*(tick(walker.domain(d)) for d in inventory.domains))
+        domain_results = await bounded(inventory.domains, domain_limit, walker.domain, advance)
         remaining = [h for h in endpoint_hosts if h not in walker.hosts.done]
         walker.hosts.hits += len(endpoint_hosts) - len(remaining)  # answered by the walk
         advance(len(endpoint_hosts) - len(remaining))
@@ -357,7 +375,7 @@ async def discover(
             pool = Helpers(shares[1:], config)
             await pool.start()
         outcomes = await asyncio.gather(
-            asyncio.gather(*(tick(walker.host(h)) for h in shares[0])),
+            bounded(shares[0], host_limit, walker.host, advance),
             *(helped(pool, index) for index in range(len(shares) - 1) if pool),
         )
         shards = [shard for shard in outcomes[1:] if isinstance(shard, HostShard)]
@@ -367,7 +385,7 @@ async def discover(
         await backend.close()
     helped_hosts = [host for shard in shards for host in shard.hosts]
     walker.hosts.done.update((host.hostname, host) for host in helped_hosts)
-    domains = tuple(d for d in domain_results if isinstance(d, DomainEvidence))
+    domains = tuple(domain_results)
     probed = {f"{label}.{d.domain}" for d in domains for label in config.subdomains}
     probed |= {d.domain for d in domains}
     wanted = set(endpoint_hosts)
