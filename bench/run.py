@@ -185,13 +185,13 @@ main()
 """
 
 
-def _cloudaudit_scan(resolver: str, inventory: Path, workdir: Path) -> dict[str, Any]:
+def _cloudaudit_scan(resolver: str, inventory: Path, workdir: Path, *extra: str) -> dict[str, Any]:
     """A full `cloudaudit scan` (discovery, attribution, analysis, JSON report) as a user
     runs it, timed from process start to exit; its own VmHWM is reported at exit."""
     output, peak_file = workdir / "report.json", workdir / "peak.json"
     command = [sys.executable, "-c", _CLI_WITH_PEAK_RSS, "scan", "-i", str(inventory),
                "--resolver", resolver, "--concurrency", "512", "--offline", "--no-history",
-               "--format", "json", "-o", str(output), "--quiet"]  # fmt: skip
+               "--format", "json", "-o", str(output), "--quiet", *extra]  # fmt: skip
     started = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True, cwd=REPO,
                             env={**os.environ, "PYTHONPATH": str(REPO),
@@ -225,15 +225,25 @@ def _sequential_loop(address: str, names: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def _dnsperf(address: str, names: list[str], workdir: Path) -> float:
+def _dnsperf(address: str, names: list[str], workdir: Path, passes: int) -> float:
+    """dnsperf's rate for the same A and AAAA questions. 500 in flight: more makes Unbound
+    drop queries, and dnsperf then waits out their timeouts, understating the ceiling."""
     queries = workdir / "queries.txt"
     queries.write_text("".join(f"{n} A\n{n} AAAA\n" for n in names))
-    result = subprocess.run(["dnsperf", "-s", address, "-d", str(queries), "-n", "1", "-c", "8", "-q", "2000", "-t", "5"],
+    result = subprocess.run(["dnsperf", "-s", address, "-d", str(queries), "-n", str(passes),
+                             "-c", "4", "-q", "500", "-t", "2"],
                             capture_output=True, text=True, check=True)  # fmt: skip
+    rate = lost = None
     for line in result.stdout.splitlines():
         if "Queries per second" in line:
-            return float(line.split(":")[1])
-    raise RuntimeError(result.stdout)
+            rate = float(line.split(":")[1])
+        if "Queries lost" in line:
+            lost = int(line.split(":")[1].split()[0])
+    if rate is None:
+        raise RuntimeError(result.stdout)
+    if lost:
+        print(f"warning: dnsperf lost {lost} queries; its rate is understated", file=sys.stderr)
+    return rate
 
 
 def scan(size: dict[str, Any]) -> dict[str, Any]:
@@ -247,15 +257,17 @@ def scan(size: dict[str, Any]) -> dict[str, Any]:
         workdir = Path(tmp)
         inventory = write_inventory(workdir / "inventory.toml", names, size["hosts_per_org"])
         lab.flush_cache()
-        results["dnsperf_cold_qps"] = _dnsperf(lab.resolver_address, names, workdir)
-        results["dnsperf_warm_qps"] = _dnsperf(lab.resolver_address, names, workdir)
+        results["dnsperf_cold_qps"] = _dnsperf(lab.resolver_address, names, workdir, 1)
+        results["dnsperf_warm_qps"] = _dnsperf(lab.resolver_address, names, workdir, 3)
         lab.flush_cache()
         cold = _cloudaudit_scan(lab.resolver, inventory, workdir)
         warm = _cloudaudit_scan(lab.resolver, inventory, workdir)
+        lab.flush_cache()  # one process: leaves a core to the resolver, which a cold cache needs
+        cold_one = _cloudaudit_scan(lab.resolver, inventory, workdir, "--workers", "1")
         lab.flush_cache()
         sequential_cold_s = _sequential_loop(lab.resolver_address, names)
         sequential_warm_s = _sequential_loop(lab.resolver_address, names)
-        for label, run in (("cold", cold), ("warm", warm)):
+        for label, run in (("cold", cold), ("warm", warm), ("cold_one_process", cold_one)):
             results[f"cloudaudit_{label}"] = {
                 "hostnames_per_s": len(names) / run["seconds"],
                 "queries_per_s": run["queries"] / run["seconds"],
@@ -366,6 +378,7 @@ def report_tables(results: dict[str, Any]) -> None:
             ["scan cold queries/s vs dnsperf cold", f"{cold['queries_per_s']:,.0f} vs {c['dnsperf_cold_qps']:,.0f}", f"{r['cold_qps_vs_dnsperf_cold']:.0%}", ">= 50%", _check(r["cold_qps_vs_dnsperf_cold"], 0.5)],
             ["scan warm queries/s vs dnsperf warm", f"{warm['queries_per_s']:,.0f} vs {c['dnsperf_warm_qps']:,.0f}", f"{r['warm_qps_vs_dnsperf_warm']:.0%}", ">= 20%", _check(r["warm_qps_vs_dnsperf_warm"], 0.2)],
             ["  (discovery phase alone, cold / warm queries/s)", f"{cold['discovery_queries_per_s']:,.0f} / {warm['discovery_queries_per_s']:,.0f}", "", "", ""],
+            ["  (cold with --workers 1: hostnames/s, queries/s)", f"{c['cloudaudit_cold_one_process']['hostnames_per_s']:,.0f}, {c['cloudaudit_cold_one_process']['queries_per_s']:,.0f}", "", "", ""],
             ["  (sequential dnspython warm, names/s)", f"{c['sequential_warm_names_per_s']:,.0f}", "", "", ""],
         ]  # fmt: skip
         rows += [
