@@ -27,6 +27,7 @@ import dns.rcode
 import dns.rdatatype
 import dns.resolver
 
+from cloudaudit.discovery.config import ScanConfig
 from cloudaudit.discovery.interface import RawAnswer, raw_record
 from cloudaudit.discovery.models import Outcome, Transport
 from cloudaudit.discovery.wire import (
@@ -156,6 +157,16 @@ class NetworkBackend:
         self.next_slot = 0
         self.channel_lock = asyncio.Lock()
         self.queries_sent = 0
+
+    @classmethod
+    def from_config(cls, config: ScanConfig) -> NetworkBackend:
+        return cls(
+            config.resolvers,
+            timeout=config.timeout,
+            retries=config.retries,
+            concurrency=config.concurrency,
+            rate_limit=config.rate_limit,
+        )
 
     @staticmethod
     def label(server: tuple[str, int]) -> str:

@@ -51,13 +51,7 @@ async def resolve_hosts(names: Sequence[str], config: ScanConfig) -> HostShard:
     from cloudaudit.discovery.network import NetworkBackend
     from cloudaudit.discovery.runner import Discovery, bounded
 
-    backend = NetworkBackend(
-        config.resolvers,
-        timeout=config.timeout,
-        retries=config.retries,
-        concurrency=config.concurrency,
-        rate_limit=config.rate_limit,
-    )
+    backend = NetworkBackend.from_config(config)
     walker = Discovery(backend, config)
     try:
         hosts = await bounded(names, config.concurrency, walker.host)

@@ -442,13 +442,7 @@ def run_scan(
         hosts = {e.host for s in inventory.services for e in s.endpoints}
         processes = config.workers if len(hosts) >= MIN_HOSTS_FOR_HELPERS else 1
         own = share_config(config, processes)
-        backend = NetworkBackend(
-            own.resolvers,
-            timeout=own.timeout,
-            retries=own.retries,
-            concurrency=own.concurrency,
-            rate_limit=own.rate_limit,
-        )
+        backend = NetworkBackend.from_config(own)
         results.append(await discover(inventory, own, backend, progress, helpers=processes - 1))
 
     # The evidence is handed out beside the task, not as its result: on Python 3.11,
