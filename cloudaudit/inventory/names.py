@@ -28,16 +28,21 @@ def normalise_hostname(text: str) -> str:
         raise ValueError("empty host name")
     if any(ch.isspace() for ch in candidate):
         raise ValueError(f"host name {text!r} contains white space")
-    try:
-        name = dns.name.from_unicode(candidate, idna_codec=dns.name.IDNA_2008_Practical)
-    except (dns.exception.DNSException, UnicodeError) as exc:
-        raise ValueError(f"invalid host name {text!r}: {exc}") from exc
-    ascii_name = name.to_text(omit_final_dot=True).lower()
+    if candidate.isascii():
+        ascii_name = candidate.lower()  # the IDNA step passes ASCII labels through unchanged
+    else:
+        try:
+            name = dns.name.from_unicode(candidate, idna_codec=dns.name.IDNA_2008_Practical)
+        except (dns.exception.DNSException, UnicodeError) as exc:
+            raise ValueError(f"invalid host name {text!r}: {exc}") from exc
+        ascii_name = name.to_text(omit_final_dot=True).lower()
     if len(ascii_name) > _MAX_NAME_LENGTH:
         raise ValueError(f"host name {text!r} is longer than {_MAX_NAME_LENGTH} characters")
     for label in ascii_name.split("."):
         if not label:
             raise ValueError(f"host name {text!r} has an empty label")
+        if len(label) > 63:
+            raise ValueError(f"host name {text!r} has a label longer than 63 characters")
         stripped = label.replace("-", "").replace("_", "")
         if not stripped.isalnum() or not stripped.isascii():
             raise ValueError(f"host name {text!r} has an invalid label {label!r}")

@@ -136,7 +136,11 @@ def test_names() -> None:
     assert normalise_hostname("Bücher.Example.") == "xn--bcher-kva.example"
     assert parse_endpoint("api.example:8080").port == 8080
     assert registrable_domain("a.b.example.co.uk") == "example.co.uk"
-    for bad in ("", "a..b", "x" * 64 + ".example", "exa mple.com", "ex$ample.com"):
+    assert normalise_hostname("WWW.Example.COM.") == "www.example.com"
+    assert normalise_hostname("_dmarc.example.org") == "_dmarc.example.org"
+    bad_names = ("", "a..b", "x" * 64 + ".example", "exa mple.com", "ex$ample.com",
+                 "a\\.b.example", ("a" * 60 + ".") * 5 + "example", "bü cher.example")  # fmt: skip
+    for bad in bad_names:
         with pytest.raises(ValueError):
             normalise_hostname(bad)
 
