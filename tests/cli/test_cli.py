@@ -141,3 +141,43 @@ def test_sigterm_during_a_scan_leaves_no_output_file(tmp_path: Path) -> None:
     assert process.returncode == 130, stderr
     assert not output.exists()
     assert list(tmp_path.iterdir()) == []  # no temporary file left behind either
+
+
+def _children(parent: int) -> list[str]:
+    """Process ids whose parent is ``parent`` (from /proc, no procps needed)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == str(parent):
+            children.append(stat.parent.name)
+    return children
+
+
+@pytest.mark.dns
+def test_sigterm_stops_the_helper_processes_of_a_large_scan(tmp_path: Path) -> None:
+    inventory = tmp_path / "many.toml"
+    endpoints = ", ".join(f'"h{i}.example.com"' for i in range(1200))
+    inventory.write_text(f'[[services]]\nname = "many"\nendpoints = [{endpoints}]\n')
+    output = tmp_path / "out" / "report.json"
+    output.parent.mkdir()
+    with silent_udp_server("127.77.250.9") as silent:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cloudaudit", "scan", "-i", str(inventory), "--resolver", silent,
+             "--workers", "3", "--timeout", "5", "--no-history", "-o", str(output), "-f", "json"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        helpers: list[str] = []
+        for _ in range(100):  # wait until both helpers run
+            time.sleep(0.1)
+            helpers = _children(process.pid)
+            if len(helpers) == 2:
+                break
+        assert len(helpers) == 2
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr
+    assert not any(Path(f"/proc/{pid}").exists() for pid in helpers)
+    assert list(output.parent.iterdir()) == []
