@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from cloudaudit.report.document import Cell, Document
 
+#: Markdown's active characters, each escaped with a backslash in one pass.
+_ESCAPES = str.maketrans({char: "\\" + char for char in "\\|`*_<>[]"})
+
 
 def _cell(value: Cell) -> str:
     if value is None:
@@ -12,10 +15,10 @@ def _cell(value: Cell) -> str:
         return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:.2f}"
-    text = "".join(ch if ch.isprintable() else " " for ch in str(value))
-    for special in ("\\", "|", "`", "*", "_", "<", ">", "[", "]"):
-        text = text.replace(special, "\\" + special)
-    return text
+    text = str(value)
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else " " for ch in text)
+    return text.translate(_ESCAPES)
 
 
 def render(document: Document) -> str:
