@@ -383,13 +383,14 @@ def read_snapshot(directory: Path) -> Snapshot:
     path = directory / SNAPSHOT_FILE
     try:
         with path.open("rb") as handle:
-            data = memoryview(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     except (OSError, ValueError) as exc:  # ValueError: mmap of an empty file
         reason = getattr(exc, "strerror", None) or str(exc)
         raise SnapshotError(
             f"{path}: cannot read range snapshot ({reason}); run `cloudaudit ranges update`"
         ) from exc
-    magic = bytes(data[: len(_MAGIC)])
+    data = memoryview(mapped)
+    magic = mapped[: len(_MAGIC)]
     if magic != _MAGIC:
         if magic.startswith(b"CLOUDAUDIT-RANGES "):
             raise SnapshotError(
@@ -398,8 +399,8 @@ def read_snapshot(directory: Path) -> Snapshot:
             )
         raise SnapshotError(f"{path}: not a cloudaudit range snapshot")
     try:
-        header_end = bytes(data[: 1 << 20]).index(b"\n", len(_MAGIC))
-        header = json.loads(bytes(data[len(_MAGIC) : header_end]))
+        header_end = mapped.find(b"\n", len(_MAGIC))
+        header = json.loads(mapped[len(_MAGIC) : header_end])
         start = header_end + 1
         index_end = start + int(header["index_length"])
         feeds_end = index_end + int(header["feeds_length"])

@@ -6,7 +6,7 @@ pay for importing the scan, history and report machinery. Add one entry per comm
 
 from __future__ import annotations
 
-#: command name → (module, attribute); the order is the order of ``cloudaudit --help``.
+#: command name → (module, attribute); ``cloudaudit --help`` lists them alphabetically.
 COMMANDS: dict[str, tuple[str, str]] = {
     "scan": ("cloudaudit.cli.scan", "scan"),
     "report": ("cloudaudit.cli.report", "report"),

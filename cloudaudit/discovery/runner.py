@@ -314,6 +314,15 @@ async def bounded(
     return cast(list[R], results)
 
 
+def _endpoint_hosts(inventory: Inventory) -> list[str]:
+    """The services' host names to resolve, each once, in inventory order (IPs need none)."""
+    return list(
+        dict.fromkeys(
+            e.host for s in inventory.services for e in s.endpoints if e.kind is not EndpointKind.IP
+        )
+    )
+
+
 def _exists(host: HostEvidence) -> bool:
     """A probed name exists when it has data, a CNAME, or its fate is unknown (failure)."""
     return any(
@@ -340,11 +349,7 @@ async def discover(
     started_at = datetime.now(UTC)
     started = time.perf_counter()
     walker = Discovery(backend, config)
-    endpoint_hosts = list(
-        dict.fromkeys(
-            e.host for s in inventory.services for e in s.endpoints if e.kind is not EndpointKind.IP
-        )
-    )
+    endpoint_hosts = _endpoint_hosts(inventory)
     total = len(inventory.domains) + len(endpoint_hosts)
     done = 0
     domain_limit, host_limit = max(4, config.concurrency // 8), config.concurrency
@@ -439,8 +444,8 @@ def run_scan(
             backend = ZoneBackend(zones)
             results.append(await discover(inventory, config, backend, progress, source="zone"))
             return
-        hosts = {e.host for s in inventory.services for e in s.endpoints}
-        processes = config.workers if len(hosts) >= MIN_HOSTS_FOR_HELPERS else 1
+        many = len(_endpoint_hosts(inventory)) >= MIN_HOSTS_FOR_HELPERS
+        processes = config.workers if many else 1
         own = share_config(config, processes)
         backend = NetworkBackend.from_config(own)
         results.append(await discover(inventory, own, backend, progress, helpers=processes - 1))

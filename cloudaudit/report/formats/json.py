@@ -20,10 +20,6 @@ _MAX_DEPTH = 3
 Collection = Mapping[Any, BaseModel] | tuple[BaseModel, ...]
 
 
-def render(model: BaseModel) -> str:
-    return "".join(render_chunks(model))
-
-
 def render_chunks(model: BaseModel) -> Iterator[str]:
     large = sorted(_large_collections(model, ()), key=lambda item: _field_order(model, item[0]))
     if not large:
