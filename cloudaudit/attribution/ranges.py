@@ -47,6 +47,7 @@ MANIFEST_FILE = "MANIFEST.json"
 _MAGIC = b"CLOUDAUDIT-RANGES 2\n"
 _BUCKETS = 1 << 16  # index buckets keyed by the top 16 bits of an address
 _LOW_64 = (1 << 64) - 1
+_CROWDED = 64  # IPv6 buckets with more intervals than this get per-/32 spans
 RANGES_ENV = "CLOUDAUDIT_RANGES"
 
 #: Tie-break for the same prefix in feeds of different providers: lower wins. Feeds that
@@ -249,6 +250,25 @@ def _bucket_bounds(starts: Sequence[int], shift: int) -> array[int]:
     into it.
     """
     return array("I", (bisect_left(starts, bucket << shift) for bucket in range(_BUCKETS + 1)))
+
+
+def _crowded_spans(starts_high: Sequence[int], bounds: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """Where each /32 begins and ends among the IPv6 starts, for the few 16-bit buckets so
+    crowded that bisecting all of them would dominate a lookup (Azure alone puts some 19,000
+    prefixes under 2603::/16). Built at load from the arrays, so the snapshot format is
+    unchanged."""
+    spans: dict[int, tuple[int, int]] = {}
+    for bucket in range(_BUCKETS):
+        first, last = bounds[bucket], bounds[bucket + 1]
+        if last - first <= _CROWDED:
+            continue
+        position = first
+        while position < last:
+            key = starts_high[position] >> 32
+            end = bisect_left(starts_high, (key + 1) << 32, position, last)
+            spans[key] = (position, end)
+            position = end
+    return spans
 
 
 def _encode(
@@ -470,6 +490,7 @@ class RangeIndex:
         self._attributes_blob = reader.take_bytes(self._attribute_offsets[-1])
         if reader.offset != len(index_blob):
             raise SnapshotError("range snapshot index has an unexpected length")
+        v6_spans = _crowded_spans(v6_start_high, v6_bounds)
         attributes_by_id: list[RangeAttributes | None] = [None] * attributes
         hits: list[RangeHit | None] = [None] * records
         record_attributes = self._record_attributes
@@ -485,16 +506,15 @@ class RangeIndex:
                 except OSError:
                     return None
                 high, low = value >> 64, value & _LOW_64
-                bucket = high >> 48
-                position = (
-                    bisect_right(v6_start_high, high, v6_bounds[bucket], v6_bounds[bucket + 1]) - 1
-                )
-                while (
-                    position >= 0
-                    and v6_start_high[position] == high
-                    and v6_start_low[position] > low
-                ):
-                    position -= 1
+                span = v6_spans.get(high >> 32)
+                if span is None:
+                    bucket = high >> 48
+                    span = v6_bounds[bucket], v6_bounds[bucket + 1]
+                position = bisect_right(v6_start_high, high, *span) - 1
+                if position >= 0 and v6_start_high[position] == high:
+                    # Several intervals inside one /64: pick by the low half among them.
+                    run_start = bisect_left(v6_start_high, high, span[0], position)
+                    position = bisect_right(v6_start_low, low, run_start, position + 1) - 1
                 if position < 0:
                     return None
                 end_high = v6_end_high[position]

@@ -74,26 +74,36 @@ def test_same_prefix_in_two_providers_is_decided_by_precedence(tmp_path: Path) -
     assert index.lookup("34.2.0.1").provider == "google"  # type: ignore[union-attr]
 
 
-def _random_prefixes(rng: random.Random, version: int, count: int) -> list[str]:
-    """Nested and disjoint prefixes clustered in a few top-16-bit buckets and across them."""
+def _random_prefixes(
+    rng: random.Random, version: int, count: int, shared_bits: tuple[int, ...]
+) -> list[str]:
+    """Nested and disjoint prefixes clustered in a few places: each shares one of
+    ``shared_bits`` leading bits with one of six random bases."""
     bits = 32 if version == 4 else 128
     bases = [rng.randrange(1 << bits) for _ in range(6)]
     out = set()
     for _ in range(count):
-        base = rng.choice(bases) ^ rng.randrange(1 << (bits - rng.choice((8, 14, 18))))
+        base = rng.choice(bases) ^ rng.randrange(1 << (bits - rng.choice(shared_bits)))
         length = rng.randrange(8 if version == 4 else 20, bits + 1)
         out.add(str(ipaddress.ip_network((base, length), strict=False)))
     return sorted(out)
 
 
-@pytest.mark.parametrize("version", [4, 6])
+@pytest.mark.parametrize(
+    ("version", "shared_bits", "count"),
+    [
+        (4, (8, 14, 18), 400),  # across and inside the 16-bit index buckets
+        (6, (8, 14, 18), 400),
+        # IPv6 crowded like Azure's 2603::/16: many intervals in one bucket, one /32, one /64
+        (6, (16, 24, 32, 48, 64, 96), 1200),
+    ],
+)
 def test_lookup_agrees_with_a_brute_force_longest_prefix_match(
-    tmp_path: Path, version: int
+    tmp_path: Path, version: int, shared_bits: tuple[int, ...], count: int
 ) -> None:
-    """Random nested prefixes, including ones spanning several index buckets, against a slow
-    but obviously correct search over every prefix."""
-    rng = random.Random(version)
-    prefixes = _random_prefixes(rng, version, 400)
+    """Random nested prefixes against a slow but obviously correct search over every prefix."""
+    rng = random.Random(version + count)
+    prefixes = _random_prefixes(rng, version, count, shared_bits)
     feed = FeedData("p", FeedFormat.PLAIN_CIDR, [FeedEntry(p) for p in prefixes])
     index = _index(tmp_path, {"p": feed})
     networks = [ipaddress.ip_network(p) for p in prefixes]
