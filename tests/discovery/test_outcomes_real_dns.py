@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterator
 
@@ -249,7 +250,7 @@ def test_helper_processes_give_the_same_evidence_and_a_failed_helper_loses_nothi
 
     monkeypatch.setattr(parallel, "MIN_HOSTS_FOR_HELPERS", 10)
     if helper_python:  # a helper that cannot start: its share is resolved by the scan itself
-        monkeypatch.setattr(parallel.sys, "executable", helper_python)
+        monkeypatch.setattr(sys, "executable", helper_python)
     inventory = parse_inventory(_many_hosts_inventory(130), "many.toml")
     base = {"resolvers": (many_lab.resolver,), "retries": 0, "subdomains": (), "srv_names": ()}
     alone = run_scan(inventory, ScanConfig.model_validate({**base, "workers": 1}))
