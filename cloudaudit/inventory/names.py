@@ -50,8 +50,11 @@ def normalise_hostname(text: str) -> str:
 
 
 def _ip_literal(text: str) -> str | None:
+    candidate = text.strip("[]")
+    if ":" not in candidate and not candidate.replace(".", "").isdigit():
+        return None  # neither IPv6 nor dotted decimal: spare the host name a raised exception
     try:
-        return str(ipaddress.ip_address(text.strip("[]")))
+        return str(ipaddress.ip_address(candidate))
     except ValueError:
         return None
 

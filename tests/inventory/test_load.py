@@ -145,6 +145,26 @@ def test_names() -> None:
             normalise_hostname(bad)
 
 
+@pytest.mark.parametrize(
+    ("raw", "kind", "host", "port"),
+    [
+        ("192.0.2.1", EndpointKind.IP, "192.0.2.1", None),
+        ("192.0.2.1:8080", EndpointKind.IP, "192.0.2.1", 8080),
+        ("2001:DB8::1", EndpointKind.IP, "2001:db8::1", None),
+        ("[2001:db8::1]:443", EndpointKind.IP, "2001:db8::1", 443),
+        ("https://[2001:db8::1]:8443/x", EndpointKind.URL, "2001:db8::1", 8443),
+        ("https://Shop.Example/cart", EndpointKind.URL, "shop.example", None),
+        ("1password.example", EndpointKind.HOSTNAME, "1password.example", None),
+        ("10.0.0.256", EndpointKind.HOSTNAME, "10.0.0.256", None),  # not an address: a name
+    ],
+)
+def test_endpoints_are_classified_as_address_url_or_name(
+    raw: str, kind: EndpointKind, host: str, port: int | None
+) -> None:
+    endpoint = parse_endpoint(raw)
+    assert (endpoint.kind, endpoint.host, endpoint.port) == (kind, host, port)
+
+
 def test_zone_files(tmp_path: Path) -> None:
     zone = read_zone(REPO / "examples" / "zones" / "brightwater-logistik.example.zone")
     assert zone.origin is not None and zone.origin.to_text() == "brightwater-logistik.example."
