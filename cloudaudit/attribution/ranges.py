@@ -258,8 +258,7 @@ def _crowded_spans(starts_high: Sequence[int], bounds: Sequence[int]) -> dict[in
     prefixes under 2603::/16). Built at load from the arrays, so the snapshot format is
     unchanged."""
     spans: dict[int, tuple[int, int]] = {}
-    for bucket in range(_BUCKETS):
-        first, last = bounds[bucket], bounds[bucket + 1]
+    for first, last in zip(bounds, bounds[1:], strict=False):
         if last - first <= _CROWDED:
             continue
         position = first
