@@ -10,7 +10,6 @@ import ipaddress
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-import dns.name
 from publicsuffixlist import PublicSuffixList
 
 from cloudaudit.inventory.models import Endpoint, EndpointKind
@@ -31,6 +30,9 @@ def normalise_hostname(text: str) -> str:
     if candidate.isascii():
         ascii_name = candidate.lower()  # the IDNA step passes ASCII labels through unchanged
     else:
+        import dns.exception  # only IDNs need it; a lookup of an address never imports dnspython
+        import dns.name
+
         try:
             name = dns.name.from_unicode(candidate, idna_codec=dns.name.IDNA_2008_Practical)
         except (dns.exception.DNSException, UnicodeError) as exc:
