@@ -3,8 +3,9 @@
 A scan's Python work per query (building, parsing, bookkeeping) outweighs the network on a
 local resolver, so a large list of endpoint host names is split between the scanning process
 and helper processes, each with its own sockets and event loop. A helper returns its hosts'
-evidence as JSON; one that fails or dies is not fatal: the scanning process resolves that
-share itself, so no name is lost.
+evidence as JSON lines (its totals, then one host a line), read and validated a line at a
+time so a share of 50,000 hosts never sits in memory as one document; a helper that fails or
+dies is not fatal: the scanning process resolves that share itself, so no name is lost.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from cloudaudit.discovery.config import ScanConfig
 from cloudaudit.discovery.models import HostEvidence
@@ -21,14 +23,23 @@ from cloudaudit.model import Model
 
 #: Below this many host names a helper's start-up costs more than it saves.
 MIN_HOSTS_FOR_HELPERS = 1000
+#: Longest line read from a helper: one host's evidence, bounded by the scan's record limits.
+_MAX_LINE = 64 * 1024 * 1024
 
 
-class HostShard(Model):
-    """What a helper sends back."""
+class ShardTotals(Model):
+    """A helper's first line: what its share cost."""
 
-    hosts: tuple[HostEvidence, ...]
     queries_sent: int
     cache_hits: int
+
+
+@dataclass(frozen=True, slots=True)
+class HostShard:
+    """One share's evidence and totals."""
+
+    hosts: list[HostEvidence]
+    totals: ShardTotals
 
 
 def split(names: Sequence[str], parts: int) -> list[list[str]]:
@@ -57,9 +68,8 @@ async def resolve_hosts(names: Sequence[str], config: ScanConfig) -> HostShard:
         hosts = await bounded(names, config.concurrency, walker.host)
     finally:
         await backend.close()
-    return HostShard(
-        hosts=tuple(hosts), queries_sent=backend.queries_sent, cache_hits=walker.cache_hits
-    )
+    totals = ShardTotals(queries_sent=backend.queries_sent, cache_hits=walker.cache_hits)
+    return HostShard(hosts=hosts, totals=totals)
 
 
 class Helpers:
@@ -84,6 +94,7 @@ class Helpers:
                     stdin=asyncio.subprocess.PIPE,
                     stdout=asyncio.subprocess.PIPE,
                     stderr=asyncio.subprocess.DEVNULL,
+                    limit=_MAX_LINE,
                 )
             )
 
@@ -93,13 +104,18 @@ class Helpers:
             {"config": self.config.model_dump(mode="json"), "names": self.shares[index]}
         )
         process = self.processes[index]
-        output, _ = await process.communicate(request.encode())
-        if process.returncode != 0:
-            return None
+        assert process.stdin is not None and process.stdout is not None
         try:
-            return HostShard.model_validate_json(output)
-        except ValueError:
+            process.stdin.write(request.encode())
+            await process.stdin.drain()
+            process.stdin.close()
+            totals = ShardTotals.model_validate_json(await process.stdout.readline())
+            hosts = [HostEvidence.model_validate_json(line) async for line in process.stdout]
+        except (ValueError, OSError):  # a bad or overlong line, or a helper gone early
             return None
+        if await process.wait() != 0:
+            return None
+        return HostShard(hosts=hosts, totals=totals)
 
     def close(self) -> None:
         for process in self.processes:
@@ -116,7 +132,10 @@ def _helper_main() -> None:
     config = ScanConfig.model_validate(request["config"])
     with fewer_collections():
         shard = asyncio.run(resolve_hosts(request["names"], config))
-    sys.stdout.buffer.write(shard.model_dump_json().encode())
+    out = sys.stdout.buffer
+    out.write(shard.totals.model_dump_json().encode() + b"\n")
+    for host in shard.hosts:
+        out.write(host.model_dump_json().encode() + b"\n")
 
 
 if __name__ == "__main__":

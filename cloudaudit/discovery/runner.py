@@ -412,8 +412,8 @@ async def discover(
         domains=domains,
         hosts=hosts,
         stats=ScanStats(
-            queries=sent + sum(shard.queries_sent for shard in shards),
-            cache_hits=walker.cache_hits + sum(shard.cache_hits for shard in shards),
+            queries=sent + sum(shard.totals.queries_sent for shard in shards),
+            cache_hits=walker.cache_hits + sum(shard.totals.cache_hits for shard in shards),
             failures=sum(1 for q in queries if q.outcome.is_failure),
             elapsed_s=round(time.perf_counter() - started, 3),
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -242,15 +243,26 @@ def many_lab() -> Iterator[DnsLab]:
     yield from start_lab({"many.example.": body})
 
 
-@pytest.mark.parametrize("helper_python", [None, "/bin/false"])
+_BROKEN_HELPERS = {
+    "exits at once": "exit 1",
+    # Totals, then a host line cut short, and a clean exit: the share is still resolved here.
+    "writes a broken line": 'cat >/dev/null\necho \'{"queries_sent": 1, "cache_hits": 0}\'\n'
+    'echo \'{"hostname": "h1.many.example", "a": \'',
+}
+
+
+@pytest.mark.parametrize("broken_helper", [None, *_BROKEN_HELPERS])
 def test_helper_processes_give_the_same_evidence_and_a_failed_helper_loses_nothing(
-    many_lab: DnsLab, monkeypatch: pytest.MonkeyPatch, helper_python: str | None
+    many_lab: DnsLab, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, broken_helper: str | None
 ) -> None:
     import cloudaudit.discovery.parallel as parallel
 
     monkeypatch.setattr(parallel, "MIN_HOSTS_FOR_HELPERS", 10)
-    if helper_python:  # a helper that cannot start: its share is resolved by the scan itself
-        monkeypatch.setattr(sys, "executable", helper_python)
+    if broken_helper:  # started in place of the interpreter; its share is resolved by the scan
+        script = tmp_path / "helper"
+        script.write_text(f"#!/bin/sh\n{_BROKEN_HELPERS[broken_helper]}\n")
+        script.chmod(0o755)
+        monkeypatch.setattr(sys, "executable", str(script))
     inventory = parse_inventory(_many_hosts_inventory(130), "many.toml")
     base = {"resolvers": (many_lab.resolver,), "retries": 0, "subdomains": (), "srv_names": ()}
     alone = run_scan(inventory, ScanConfig.model_validate({**base, "workers": 1}))
