@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import struct
 from socket import AF_INET, AF_INET6, inet_ntop
+from sys import intern
 
 import dns.exception
 import dns.name
@@ -186,4 +187,6 @@ def _read_name(wire: bytes, offset: int) -> tuple[str | None, int]:
             return None, offset
         labels.append(label)
         offset += length
-    return b".".join(labels).decode("ascii").lower(), end if end >= 0 else offset
+    # Interned: a host's A and AAAA answers repeat the same chain names, and evidence keeps
+    # them in hops and records; one string each instead of one per occurrence.
+    return intern(b".".join(labels).decode("ascii").lower()), end if end >= 0 else offset

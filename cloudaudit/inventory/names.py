@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from functools import lru_cache
+from sys import intern
 from urllib.parse import urlsplit
 
 from publicsuffixlist import PublicSuffixList
@@ -28,7 +29,9 @@ def normalise_hostname(text: str) -> str:
     if any(ch.isspace() for ch in candidate):
         raise ValueError(f"host name {text!r} contains white space")
     if candidate.isascii():
-        ascii_name = candidate.lower()  # the IDNA step passes ASCII labels through unchanged
+        # The IDNA step passes ASCII labels through unchanged. Interned, so the name a scan
+        # keeps in the inventory, its evidence and its attribution is one string.
+        ascii_name = intern(candidate.lower())
     else:
         import dns.exception  # only IDNs need it; a lookup of an address never imports dnspython
         import dns.name
