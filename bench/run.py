@@ -41,6 +41,13 @@ COMMON = {"aws": "aws", "gcp": "google-cloud", "azure": "azure", "cloudflare": "
           "digitalocean": "digitalocean", "oracle": "oracle-cloud"}  # fmt: skip
 
 
+def source_commit() -> str:
+    """The measured code: the commit, marked "-dirty" when the tree has local changes."""
+    result = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
+                            text=True, cwd=REPO)  # fmt: skip
+    return result.stdout.strip() or "unknown (not a git checkout)"
+
+
 def machine() -> dict[str, Any]:
     cpu = "unknown"
     if Path("/proc/cpuinfo").exists():
@@ -342,6 +349,7 @@ def main() -> None:
     results: dict[str, Any] = {
         "size": args.size,
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": source_commit(),
         "machine": machine(),
     }
     for name in sections:
