@@ -112,6 +112,8 @@ class Helpers:
             totals = ShardTotals.model_validate_json(await process.stdout.readline())
             hosts = [HostEvidence.model_validate_json(line) async for line in process.stdout]
         except (ValueError, OSError):  # a bad or overlong line, or a helper gone early
+            if process.returncode is None:
+                process.kill()  # its share is resolved here now: stop it competing for CPU
             return None
         if await process.wait() != 0:
             return None

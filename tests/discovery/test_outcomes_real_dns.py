@@ -248,6 +248,9 @@ _BROKEN_HELPERS = {
     # Totals, then a host line cut short, and a clean exit: the share is still resolved here.
     "writes a broken line": 'cat >/dev/null\necho \'{"queries_sent": 1, "cache_hits": 0}\'\n'
     'echo \'{"hostname": "h1.many.example", "a": \'',
+    # The same, then it lingers: the scan neither waits for it nor leaves it running.
+    "writes a broken line and lingers": 'cat >/dev/null\necho \'{"queries_sent": 1, "cache_hits": 0}\'\n'
+    "echo '{'\nexec sleep 60",
 }
 
 
@@ -284,6 +287,13 @@ def test_helper_processes_give_the_same_evidence_and_a_failed_helper_loses_nothi
     assert shared.stats.queries == alone.stats.queries == 260
     assert summary(shared)["h125.many.example"][0] is Outcome.NXDOMAIN
     assert shared.stats.failures == alone.stats.failures == 0
+    running = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            running.append(cmdline.read_bytes())
+        except OSError:
+            continue  # ended meanwhile
+    assert b"sleep\x0060\x00" not in running  # no helper outlives the scan, not even a stuck one
 
 
 def test_progress_reaches_the_total(lab: DnsLab) -> None:
