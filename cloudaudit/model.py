@@ -6,6 +6,7 @@ unknown fields so a typo in saved evidence is an error, not silently dropped dat
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -20,7 +21,7 @@ _SHARED_FIELD_SETS: dict[frozenset[str], set[str]] = {}
 _KEY_SHARING_DICTS: dict[type[BaseModel], dict[str, Any]] = {}
 
 
-def _key_sharing_dict(model: type[BaseModel], names: Any) -> dict[str, Any]:
+def _key_sharing_dict(model: type[BaseModel], names: Iterable[str]) -> dict[str, Any]:
     probe = object.__new__(model)
     for name in names:
         object.__setattr__(probe, name, None)

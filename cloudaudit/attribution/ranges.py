@@ -255,8 +255,8 @@ def _bucket_bounds(starts: Sequence[int], shift: int) -> array[int]:
 def _crowded_spans(starts_high: Sequence[int], bounds: Sequence[int]) -> dict[int, tuple[int, int]]:
     """Where each /32 begins and ends among the IPv6 starts, for the few 16-bit buckets so
     crowded that bisecting all of them would dominate a lookup (Azure alone puts some 19,000
-    prefixes under 2603::/16). Built at load from the arrays, so the snapshot format is
-    unchanged."""
+    prefixes under 2603::/16). Derived at load from the arrays rather than stored in the
+    snapshot."""
     spans: dict[int, tuple[int, int]] = {}
     for first, last in zip(bounds, bounds[1:], strict=False):
         if last - first <= _CROWDED:

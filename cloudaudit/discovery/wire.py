@@ -40,9 +40,9 @@ _MAX_POINTERS = 32
 def question_wire(name: str, rdtype: str) -> bytes:
     """QNAME, QTYPE and QCLASS for ``name`` (final dot optional); ValueError if not a name."""
     qtype = _RDTYPES.get(rdtype)
-    if qtype is None:
+    if qtype is None:  # a domain-walk type (SOA, MX, TXT…): a few per domain
         try:
-            qtype = _RDTYPES[rdtype] = dns.rdatatype.from_text(rdtype)
+            qtype = dns.rdatatype.from_text(rdtype)
         except dns.exception.DNSException as exc:
             raise ValueError(f"unknown record type {rdtype!r}") from exc
     qname = _plain_name(name) if name.isascii() and "\\" not in name else None
