@@ -14,7 +14,7 @@ from cloudaudit.discovery.models import HostEvidence, Outcome, ScanEvidence, Tra
 from cloudaudit.discovery.runner import run_scan
 from cloudaudit.inventory.load import inventory_from_domains, parse_inventory
 from tests.conftest import start_lab
-from tests.dnslab import DnsLab, silent_udp_server
+from tests.dnslab import DnsLab, silent_udp_server, stray_reply_server
 
 pytestmark = pytest.mark.dns
 
@@ -306,3 +306,27 @@ def test_progress_reaches_the_total(lab: DnsLab) -> None:
     config = ScanConfig(resolvers=(lab.resolver,), retries=0, subdomains=("www",), srv_names=())
     run_scan(inventory, config, progress=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (3, 3)  # mx.acme.example was already resolved by the domain walk
+
+
+def test_replies_to_another_question_are_ignored(lab: DnsLab) -> None:
+    # Given a resolver that sends a reply with the query's ID but another question first
+    with stray_reply_server(f"127.77.{lab.number}.9", answer="192.0.2.99") as resolver:
+        # When we resolve through it
+        hosts = resolve(lab, "www.example", resolvers=(resolver,), timeout=1.0)
+    # Then the stray is not taken for the answer: the true A answer is, and the AAAA
+    # question, answered only by strays, times out
+    assert hosts["www.example"].a.outcome is Outcome.ANSWER
+    assert hosts["www.example"].addresses == ("192.0.2.99",)
+    assert hosts["www.example"].aaaa.outcome is Outcome.TIMEOUT
+
+
+def test_a_stream_of_stray_replies_does_not_extend_the_timeout(lab: DnsLab) -> None:
+    # Given a resolver that answers every 50 ms, always with the wrong question
+    started = time.monotonic()
+    with stray_reply_server(f"127.77.{lab.number}.9", answer=None) as resolver:
+        # When we ask with a 0.5 s timeout and no retries
+        hosts = resolve(lab, "www.example", resolvers=(resolver,), timeout=0.5)
+    # Then each question times out once, at its deadline, not after the last stray
+    assert hosts["www.example"].a.outcome is Outcome.TIMEOUT
+    assert hosts["www.example"].a.attempts == 1
+    assert time.monotonic() - started < 5

@@ -21,12 +21,15 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
+import dns.exception
 import dns.message
 import dns.query
 import dns.rcode
+import dns.rdatatype
+import dns.rrset
 
 KNOTD = shutil.which("knotd") or "/usr/sbin/knotd"
 UNBOUND = shutil.which("unbound") or "/usr/sbin/unbound"
@@ -280,6 +283,56 @@ def silent_udp_server(address: str) -> Iterator[str]:
                 continue
 
     thread = threading.Thread(target=swallow, daemon=True)
+    thread.start()
+    try:
+        yield f"{address}:{sock.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        sock.close()
+
+
+@contextmanager
+def stray_reply_server(address: str, answer: str | None) -> Iterator[str]:
+    """A resolver that meets every query with replies carrying its message ID but another
+    question (what a spoofer or a confused middlebox sends), and then, if ``answer`` is an
+    IPv4 address, the true answer for A questions. The strays keep coming every 50 ms for
+    10 s, so a client that lets them extend its timeout is slow rather than stuck."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind((address, 0))
+    sock.settimeout(0.05)
+    stop = threading.Event()
+    waiting: list[tuple[dns.message.Message, tuple[str, int]]] = []
+    strays_until = time.monotonic() + 10
+
+    def stray(query: dns.message.Message) -> bytes:
+        other = dns.message.make_query("stray.invalid.", "A", id=query.id)
+        return dns.message.make_response(other).to_wire()
+
+    def send(wire: bytes, client: tuple[str, int]) -> None:
+        with suppress(OSError):  # the client may have given up and closed
+            sock.sendto(wire, client)
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                wire, client = sock.recvfrom(4096)
+                query = dns.message.from_wire(wire)
+            except (OSError, dns.exception.DNSException):
+                if time.monotonic() < strays_until:
+                    for query, client in waiting:
+                        send(stray(query), client)
+                continue
+            send(stray(query), client)
+            question = query.question[0]
+            if answer is None or question.rdtype != dns.rdatatype.A:
+                waiting.append((query, client))
+                continue
+            response = dns.message.make_response(query)
+            response.answer.append(dns.rrset.from_text(question.name, 300, "IN", "A", answer))
+            send(response.to_wire(), client)
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
         yield f"{address}:{sock.getsockname()[1]}"
