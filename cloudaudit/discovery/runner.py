@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import gc
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
@@ -52,37 +51,43 @@ _SPF_MAX_DEPTH = 12
 
 
 class _Memo(Generic[K, V]):
-    """Each key computed once per scan; concurrent callers share the pending task.
+    """Each key computed once per scan; concurrent callers wait for the first one's result.
 
-    A finished task is swapped for its bare result, so a large scan keeps its evidence and
-    nothing else (a task per question would cost more memory than the answers).
+    The first caller computes in its own task, so a question costs no task of its own, and a
+    finished key keeps only its bare result (a future per question would cost more memory
+    than the answers).
     """
 
     def __init__(self) -> None:
-        self.pending: dict[K, asyncio.Task[V]] = {}
+        self.pending: dict[K, asyncio.Future[V]] = {}
         self.done: dict[K, V] = {}
         self.hits = 0
 
-    def get(self, key: K, compute: Callable[[], Coroutine[Any, Any, V]]) -> Awaitable[V]:
+    async def get(self, key: K, compute: Callable[[], Coroutine[Any, Any, V]]) -> V:
         if key in self.done:
             self.hits += 1
-            future: asyncio.Future[V] = asyncio.get_running_loop().create_future()
-            future.set_result(self.done[key])
-            return future
-        task = self.pending.get(key)
-        if task is not None:
+            return self.done[key]
+        shared = self.pending.get(key)
+        if shared is not None:
             self.hits += 1
-            return task
-        task = asyncio.ensure_future(compute())
-        self.pending[key] = task
-        task.add_done_callback(functools.partial(self._finish, key))
-        return task
-
-    def _finish(self, key: K, task: asyncio.Task[V]) -> None:
-        # A failed or cancelled task stays pending, so whoever awaits it still sees why.
-        if not task.cancelled() and task.exception() is None:
-            self.done[key] = task.result()
-            del self.pending[key]
+            # Shielded: a waiter cancelled must not cancel the answer the others wait for.
+            return await asyncio.shield(shared)
+        shared = asyncio.get_running_loop().create_future()
+        self.pending[key] = shared
+        try:
+            value = await compute()
+        except asyncio.CancelledError:
+            shared.cancel()
+            raise
+        except BaseException as exc:
+            # A failed key stays pending, so whoever waits for it still sees why.
+            shared.set_exception(exc)
+            shared.exception()  # retrieved: no "never retrieved" warning if nobody waits
+            raise
+        shared.set_result(value)
+        self.done[key] = value
+        del self.pending[key]
+        return value
 
 
 class Discovery:
@@ -98,7 +103,7 @@ class Discovery:
     def cache_hits(self) -> int:
         return self.lookups.hits + self.hosts.hits
 
-    def lookup(self, name: str, rdtype: str) -> Awaitable[DnsQuery]:
+    def lookup(self, name: str, rdtype: str) -> Coroutine[Any, Any, DnsQuery]:
         return self.lookups.get((name, rdtype), lambda: self._resolve(name, rdtype))
 
     async def _resolve(self, qname: str, rdtype: str) -> DnsQuery:
@@ -181,12 +186,18 @@ class Discovery:
         detail = f"more than {self.config.max_chain} CNAME hops"
         return _HopWalk(hops, [], Outcome.CHAIN_TOO_LONG, detail, raw, attempts)
 
-    def host(self, name: str) -> Awaitable[HostEvidence]:
+    def host(self, name: str) -> Coroutine[Any, Any, HostEvidence]:
         return self.hosts.get(name, lambda: self._host(name))
 
     async def _host(self, name: str) -> HostEvidence:
-        a, aaaa = await asyncio.gather(self.lookup(name, "A"), self.lookup(name, "AAAA"))
-        return HostEvidence(hostname=name, a=a, aaaa=aaaa)
+        # A and AAAA at once; the A question in this task, so a host costs one task more.
+        aaaa = asyncio.create_task(self.lookup(name, "AAAA"))
+        try:
+            a = await self.lookup(name, "A")
+        except BaseException:
+            aaaa.cancel()
+            raise
+        return HostEvidence(hostname=name, a=a, aaaa=await aaaa)
 
     async def domain(self, domain: str) -> DomainEvidence:
         soa, ns, mx, txt, dmarc, caa = await asyncio.gather(
