@@ -15,13 +15,22 @@ async def _answer_when(gate: asyncio.Event, calls: list[str], value: str) -> str
     return value
 
 
+async def _first_and_waiter(
+    memo: _Memo[str, str], gate: asyncio.Event, calls: list[str]
+) -> tuple[asyncio.Task[str], asyncio.Task[str]]:
+    """Two callers of one key: the first computes (until ``gate`` opens), the second waits."""
+    first = asyncio.create_task(memo.get("k", lambda: _answer_when(gate, calls, "one")))
+    await asyncio.sleep(0)
+    waiter = asyncio.create_task(memo.get("k", lambda: _answer_when(gate, calls, "two")))
+    await asyncio.sleep(0)
+    return first, waiter
+
+
 def test_concurrent_callers_share_one_computation_and_later_ones_the_result() -> None:
     async def scenario() -> tuple[list[str], list[str], str, int]:
         memo: _Memo[str, str] = _Memo()
         gate, calls = asyncio.Event(), list[str]()
-        first = asyncio.create_task(memo.get("k", lambda: _answer_when(gate, calls, "one")))
-        second = asyncio.create_task(memo.get("k", lambda: _answer_when(gate, calls, "two")))
-        await asyncio.sleep(0)
+        first, second = await _first_and_waiter(memo, gate, calls)
         gate.set()
         results = list(await asyncio.gather(first, second))
         later = await memo.get("k", lambda: _answer_when(gate, calls, "three"))
@@ -38,10 +47,7 @@ def test_a_cancelled_waiter_does_not_cancel_the_answer_others_wait_for() -> None
     async def scenario() -> tuple[str, bool]:
         memo: _Memo[str, str] = _Memo()
         gate, calls = asyncio.Event(), list[str]()
-        first = asyncio.create_task(memo.get("k", lambda: _answer_when(gate, calls, "one")))
-        await asyncio.sleep(0)
-        waiter = asyncio.create_task(memo.get("k", lambda: _answer_when(gate, calls, "two")))
-        await asyncio.sleep(0)
+        first, waiter = await _first_and_waiter(memo, gate, calls)
         waiter.cancel()
         await asyncio.sleep(0)
         gate.set()
@@ -58,10 +64,7 @@ def test_waiters_see_the_first_callers_cancellation_or_failure() -> None:
     async def scenario() -> tuple[bool, object, object]:
         memo: _Memo[str, str] = _Memo()
         gate, calls = asyncio.Event(), list[str]()
-        first = asyncio.create_task(memo.get("k", lambda: _answer_when(gate, calls, "one")))
-        await asyncio.sleep(0)
-        waiter = asyncio.create_task(memo.get("k", lambda: _answer_when(gate, calls, "two")))
-        await asyncio.sleep(0)
+        first, waiter = await _first_and_waiter(memo, gate, calls)
         first.cancel()
         # Bounded: a waiter left waiting on a cancelled computation would hang here.
         await asyncio.wait_for(asyncio.gather(first, waiter, return_exceptions=True), 5)

@@ -20,8 +20,8 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 
 import dns.exception
@@ -268,69 +268,19 @@ remote-control:
 
 
 @contextmanager
-def silent_udp_server(address: str) -> Iterator[str]:
-    """A UDP socket that reads queries and never answers: a resolver that times out."""
+def _udp_server(
+    address: str, poll: float, serve_once: Callable[[socket.socket], None]
+) -> Iterator[str]:
+    """A UDP socket on ``address``, served by ``serve_once`` on a thread until the block ends;
+    its receive timeout is ``poll``, so the thread notices the end."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind((address, 0))
-    sock.settimeout(0.2)
+    sock.settimeout(poll)
     stop = threading.Event()
-
-    def swallow() -> None:
-        while not stop.is_set():
-            try:
-                sock.recvfrom(4096)
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=swallow, daemon=True)
-    thread.start()
-    try:
-        yield f"{address}:{sock.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join()
-        sock.close()
-
-
-@contextmanager
-def stray_reply_server(address: str, answer: str | None) -> Iterator[str]:
-    """A resolver that meets every query with replies carrying its message ID but another
-    question (what a spoofer or a confused middlebox sends), and then, if ``answer`` is an
-    IPv4 address, the true answer for A questions. The strays keep coming every 50 ms for
-    10 s, so a client that lets them extend its timeout is slow rather than stuck."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind((address, 0))
-    sock.settimeout(0.05)
-    stop = threading.Event()
-    waiting: list[tuple[dns.message.Message, tuple[str, int]]] = []
-    strays_until = time.monotonic() + 10
-
-    def stray(query: dns.message.Message) -> bytes:
-        other = dns.message.make_query("stray.invalid.", "A", id=query.id)
-        return dns.message.make_response(other).to_wire()
-
-    def send(wire: bytes, client: tuple[str, int]) -> None:
-        with suppress(OSError):  # the client may have given up and closed
-            sock.sendto(wire, client)
 
     def serve() -> None:
         while not stop.is_set():
-            try:
-                wire, client = sock.recvfrom(4096)
-                query = dns.message.from_wire(wire)
-            except (OSError, dns.exception.DNSException):
-                if time.monotonic() < strays_until:
-                    for query, client in waiting:
-                        send(stray(query), client)
-                continue
-            send(stray(query), client)
-            question = query.question[0]
-            if answer is None or question.rdtype != dns.rdatatype.A:
-                waiting.append((query, client))
-                continue
-            response = dns.message.make_response(query)
-            response.answer.append(dns.rrset.from_text(question.name, 300, "IN", "A", answer))
-            send(response.to_wire(), client)
+            serve_once(sock)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
@@ -340,3 +290,50 @@ def stray_reply_server(address: str, answer: str | None) -> Iterator[str]:
         stop.set()
         thread.join()
         sock.close()
+
+
+def silent_udp_server(address: str) -> AbstractContextManager[str]:
+    """A UDP socket that reads queries and never answers: a resolver that times out."""
+
+    def swallow(sock: socket.socket) -> None:
+        with suppress(OSError):
+            sock.recvfrom(4096)
+
+    return _udp_server(address, 0.2, swallow)
+
+
+def stray_reply_server(address: str, answer: str | None) -> AbstractContextManager[str]:
+    """A resolver that meets every query with replies carrying its message ID but another
+    question (what a spoofer or a confused middlebox sends), and then, if ``answer`` is an
+    IPv4 address, the true answer for A questions. The strays keep coming every 50 ms for
+    10 s, so a client that lets them extend its timeout is slow rather than stuck."""
+    waiting: list[tuple[dns.message.Message, tuple[str, int]]] = []
+    strays_until = time.monotonic() + 10
+
+    def stray(query: dns.message.Message) -> bytes:
+        other = dns.message.make_query("stray.invalid.", "A", id=query.id)
+        return dns.message.make_response(other).to_wire()
+
+    def send(sock: socket.socket, wire: bytes, client: tuple[str, int]) -> None:
+        with suppress(OSError):  # the client may have given up and closed
+            sock.sendto(wire, client)
+
+    def serve_once(sock: socket.socket) -> None:
+        try:
+            wire, client = sock.recvfrom(4096)
+            query = dns.message.from_wire(wire)
+        except (OSError, dns.exception.DNSException):
+            if time.monotonic() < strays_until:
+                for query, client in waiting:
+                    send(sock, stray(query), client)
+            return
+        send(sock, stray(query), client)
+        question = query.question[0]
+        if answer is None or question.rdtype != dns.rdatatype.A:
+            waiting.append((query, client))
+            return
+        response = dns.message.make_response(query)
+        response.answer.append(dns.rrset.from_text(question.name, 300, "IN", "A", answer))
+        send(sock, response.to_wire(), client)
+
+    return _udp_server(address, 0.05, serve_once)
