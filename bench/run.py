@@ -23,9 +23,10 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tabulate import tabulate
 
@@ -296,6 +297,9 @@ def _dnsperf(address: str, names: list[str], workdir: Path, passes: int) -> floa
     return rate
 
 
+_T = TypeVar("_T")
+
+
 def _cpu_seconds(server_pids: list[int]) -> tuple[float, float]:
     """CPU seconds so far of this process's finished children (with their own helpers) and
     of the lab's DNS servers: on a small machine the resolver and the client share cores."""
@@ -307,7 +311,7 @@ def _cpu_seconds(server_pids: list[int]) -> tuple[float, float]:
     return children.ru_utime + children.ru_stime, servers
 
 
-def _cpu_use(server_pids: list[int], work: Any) -> tuple[Any, dict[str, float]]:
+def _cpu_use(server_pids: list[int], work: Callable[[], _T]) -> tuple[_T, dict[str, float]]:
     client, servers = _cpu_seconds(server_pids)
     result = work()
     client_after, servers_after = _cpu_seconds(server_pids)
