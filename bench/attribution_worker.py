@@ -17,14 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-
-def peak_rss_mb() -> float:
-    """This process's own high-water mark (VmHWM). ru_maxrss is not used: Linux carries it
-    across exec, so a child of a large parent would report the parent's peak."""
-    for line in open("/proc/self/status", encoding="ascii"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
+from bench.peak import peak_rss_mb
 
 
 def _seconds(work: Callable[[], object]) -> float:

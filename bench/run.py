@@ -224,11 +224,10 @@ def startup(size: dict[str, Any]) -> dict[str, Any]:
 
 _CLI_WITH_PEAK_RSS = """
 import atexit, json, os, sys
+from bench.peak import peak_rss_mb
 def _report():
-    with open('/proc/self/status') as status:
-        peak = next(int(l.split()[1]) for l in status if l.startswith('VmHWM:'))
     with open(os.environ['BENCH_PEAK_FILE'], 'w') as out:
-        json.dump({'peak_rss_mb': peak / 1024}, out)
+        json.dump({'peak_rss_mb': peak_rss_mb()}, out)
 atexit.register(_report)
 from cloudaudit.cli import main
 sys.argv[0] = 'cloudaudit'
