@@ -243,6 +243,9 @@ def many_lab() -> Iterator[DnsLab]:
     yield from start_lab({"many.example.": body})
 
 
+#: How long the lingering helper sleeps: a figure no other process on the machine would use,
+#: so finding it among the running commands means our helper outlived the scan.
+_LINGER_SECONDS = "61.0517"
 _BROKEN_HELPERS = {
     "exits at once": "exit 1",
     # Totals, then a host line cut short, and a clean exit: the share is still resolved here.
@@ -250,7 +253,7 @@ _BROKEN_HELPERS = {
     'echo \'{"hostname": "h1.many.example", "a": \'',
     # The same, then it lingers: the scan neither waits for it nor leaves it running.
     "writes a broken line and lingers": 'cat >/dev/null\necho \'{"queries_sent": 1, "cache_hits": 0}\'\n'
-    "echo '{'\nexec sleep 60",
+    f"echo '{{'\nexec sleep {_LINGER_SECONDS}",
 }
 
 
@@ -293,7 +296,8 @@ def test_helper_processes_give_the_same_evidence_and_a_failed_helper_loses_nothi
             running.append(cmdline.read_bytes())
         except OSError:
             continue  # ended meanwhile
-    assert b"sleep\x0060\x00" not in running  # no helper outlives the scan, not even a stuck one
+    # No helper outlives the scan, not even a stuck one.
+    assert f"sleep\0{_LINGER_SECONDS}\0".encode() not in running
 
 
 def test_progress_reaches_the_total(lab: DnsLab) -> None:
