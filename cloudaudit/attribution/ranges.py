@@ -29,6 +29,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from socket import AF_INET, AF_INET6, inet_pton
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -39,7 +40,9 @@ from cloudaudit.attribution.paths import data_dir
 from cloudaudit.errors import SnapshotError
 
 if TYPE_CHECKING:
-    # pydantic models are imported only when a caller needs them: a bare lookup never does.
+    # pydantic models and numpy are imported only when a caller needs them: a bare lookup
+    # never does.
+    from cloudaudit.attribution.batch import IntervalArrays
     from cloudaudit.attribution.models import AddressMatch, SnapshotInfo
 
 SNAPSHOT_FILE = "snapshot.bin"
@@ -49,6 +52,7 @@ _BUCKETS = 1 << 16  # index buckets keyed by the top 16 bits of an address
 _LOW_64 = (1 << 64) - 1
 _CROWDED = 64  # IPv6 buckets with more intervals than this get per-/32 spans
 RANGES_ENV = "CLOUDAUDIT_RANGES"
+_BATCH_CHUNK = 1 << 16  # addresses per step of lookup_many: bounds its working memory
 
 #: Tie-break for the same prefix in feeds of different providers: lower wins. Feeds that
 #: describe a provider's own regions beat geofeeds, CDN lists, umbrella lists and ASN lists.
@@ -490,19 +494,34 @@ class RangeIndex:
         if reader.offset != len(index_blob):
             raise SnapshotError("range snapshot index has an unexpected length")
         v6_spans = _crowded_spans(v6_start_high, v6_bounds)
+        self._columns = (
+            (v4_starts, v4_ends, v4_records),
+            (v6_start_high, v6_start_low, v6_end_high, v6_end_low, v6_records),
+        )
+        self._batch_arrays: IntervalArrays | None = None
         attributes_by_id: list[RangeAttributes | None] = [None] * attributes
-        hits: list[RangeHit | None] = [None] * records
+        # One slot per record, plus a last one that stays None: the batch lookup's "no
+        # record" (-1) then indexes straight to None.
+        hits: list[RangeHit | None] = [None] * (records + 1)
         record_attributes = self._record_attributes
         read_attributes = self._read_attributes
         from_bytes = int.from_bytes
         new_hit = tuple.__new__  # RangeHit(...) without the Python-level __new__ per hit
+
+        def new_record_hit(record: int) -> RangeHit:
+            attribute = record_attributes[record]
+            shared = attributes_by_id[attribute]
+            if shared is None:
+                shared = attributes_by_id[attribute] = read_attributes(attribute)
+            hit = hits[record] = new_hit(RangeHit, (shared, record, self))
+            return hit
 
         def lookup(address: str) -> RangeHit | None:
             """The most specific prefix containing ``address``, or None (also for non-addresses)."""
             if ":" in address:
                 try:
                     value = from_bytes(inet_pton(AF_INET6, address), "big")
-                except OSError:
+                except (OSError, ValueError):  # ValueError: an embedded NUL
                     return None
                 high, low = value >> 64, value & _LOW_64
                 span = v6_spans.get(high >> 32)
@@ -523,7 +542,7 @@ class RangeIndex:
             else:
                 try:
                     value = from_bytes(inet_pton(AF_INET, address), "big")
-                except OSError:
+                except (OSError, ValueError):
                     return None
                 bucket = value >> 16
                 position = (
@@ -532,16 +551,11 @@ class RangeIndex:
                 if position < 0 or value > v4_ends[position]:
                     return None
                 record = v4_records[position]
-            hit = hits[record]
-            if hit is None:
-                attribute = record_attributes[record]
-                shared = attributes_by_id[attribute]
-                if shared is None:
-                    shared = attributes_by_id[attribute] = read_attributes(attribute)
-                hit = hits[record] = new_hit(RangeHit, (shared, record, self))
-            return hit
+            return hits[record] or new_record_hit(record)
 
         self.lookup = lookup
+        self._hits = hits
+        self._new_record_hit = new_record_hit
 
     @classmethod
     def load(cls, directory: Path | None = None) -> RangeIndex:
@@ -562,7 +576,23 @@ class RangeIndex:
         return bytes(self._prefixes[start:end]).decode("ascii")
 
     def lookup_many(self, addresses: Iterable[str]) -> list[RangeHit | None]:
-        return list(map(self.lookup, addresses))
+        """``lookup`` of every address, in order, with the binary searches run by numpy: for
+        thousands of addresses several times faster than a loop of single lookups. Taken in
+        chunks, so the working memory stays the same however many addresses come."""
+        from cloudaudit.attribution.batch import IntervalArrays, record_ids
+
+        if self._batch_arrays is None:
+            self._batch_arrays = IntervalArrays.view(*self._columns)
+        hits = self._hits
+        answers: list[RangeHit | None] = []
+        pending = iter(addresses)
+        while chunk := list(islice(pending, _BATCH_CHUNK)):
+            found = record_ids(chunk, self._batch_arrays)
+            for record in found.distinct:
+                if hits[record] is None:
+                    self._new_record_hit(record)
+            answers.extend(map(hits.__getitem__, found.records))
+        return answers
 
     @property
     def info(self) -> SnapshotInfo:

@@ -9,10 +9,17 @@ from pathlib import Path
 
 import pytest
 
+from cloudaudit.attribution import ranges
 from cloudaudit.attribution.catalogue import load_catalogue
 from cloudaudit.attribution.feeds import FeedEntry, FeedFormat, parse_feed
 from cloudaudit.attribution.paths import data_dir
-from cloudaudit.attribution.ranges import FeedData, RangeIndex, write_snapshot
+from cloudaudit.attribution.ranges import (
+    FeedData,
+    RangeIndex,
+    decode_feeds,
+    read_snapshot,
+    write_snapshot,
+)
 from cloudaudit.errors import FeedError, SnapshotError
 
 AWS_SAMPLE = json.dumps(
@@ -57,6 +64,7 @@ def test_longest_prefix_wins_and_services_are_kept_in_order(tmp_path: Path) -> N
     assert index.lookup("2a05:d000::1").region == "eu-central-1"  # type: ignore[union-attr]
     assert index.lookup("3.7.0.1") is None
     assert index.lookup("not an address") is None
+    assert index.lookup("3.5.1.9\x00") is None  # inet_pton raises ValueError for a NUL
     assert index.lookup_many(["3.5.1.9", "3.7.0.1"]) == [inner, None]
 
 
@@ -112,11 +120,33 @@ def test_lookup_agrees_with_a_brute_force_longest_prefix_match(
     probes += [n[rng.randrange(n.num_addresses)] for n in networks for _ in range(3)]
     bits = 32 if version == 4 else 128
     probes += [ipaddress.ip_address(rng.randrange(1 << bits)) for _ in range(500)]
+    expected = []
     for address in probes:
         containing = [n for n in networks if address in n]
-        expected = str(max(containing, key=lambda n: n.prefixlen)) if containing else None
+        expected.append(str(max(containing, key=lambda n: n.prefixlen)) if containing else None)
         hit = index.lookup(str(address))
-        assert (hit.prefix if hit else None) == expected, address
+        assert (hit.prefix if hit else None) == expected[-1], address
+    # The batch API finds the same, with the other family and non-addresses mixed in.
+    other = "10.1.2.3" if version == 6 else "2001:db8::1"
+    texts = [str(a) for a in probes] + ["", "not an address", "1.2.3.4\x00", other]
+    rng.shuffle(order := list(range(len(texts))))
+    batch = index.lookup_many(texts[i] for i in order)
+    wanted = expected + [None, None, None, index.lookup(other) and index.lookup(other).prefix]  # type: ignore[union-attr]
+    assert [hit.prefix if hit else None for hit in batch] == [wanted[i] for i in order]
+
+
+def test_strings_that_are_no_address_match_no_prefix_even_one_holding_zero(
+    tmp_path: Path,
+) -> None:
+    """The batch API parses a list at once and gives a bad string zeros as its address: the
+    zeros must not be looked up, though prefixes here hold 0.0.0.0 and ::."""
+    feed = FeedData("p", FeedFormat.PLAIN_CIDR, [FeedEntry("0.0.0.0/1"), FeedEntry("::/1")])
+    index = _index(tmp_path, {"p": feed})
+    texts = ["0.0.0.0", "::", "", "0.0.0.0.0", "::g", "1.2.3.4\x00", ":::", "1.2.3.4:80"]
+    expected = ["0.0.0.0/1", "::/1", None, None, None, None, None, None]
+    assert [h.prefix if h else None for h in map(index.lookup, texts)] == expected
+    assert [h.prefix if h else None for h in index.lookup_many(texts)] == expected
+    assert index.lookup_many([]) == []
 
 
 def test_a_snapshot_of_another_format_version_asks_for_an_update(tmp_path: Path) -> None:
@@ -166,6 +196,28 @@ def test_the_bundled_snapshot_loads_without_the_mirror() -> None:
     assert info.feeds >= 40 and info.prefixes > 100_000
     hit = index.lookup("52.94.76.1")
     assert hit is not None and (hit.provider, hit.region) == ("aws", "us-west-2")
+
+
+def test_the_batch_api_answers_as_single_lookups_on_the_bundled_data(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Real data has what random prefixes rarely make: Azure's crowded 2603::/16, many
+    intervals starting in one /64, prefixes of every feed on top of each other."""
+    monkeypatch.setattr(ranges, "_BATCH_CHUNK", 1000)  # the answers span chunks
+    rng = random.Random(7)
+    index = RangeIndex.load(data_dir())
+    feeds = decode_feeds(read_snapshot(data_dir()).feeds_blob)
+    prefixes = [ipaddress.ip_network(e.prefix) for f in feeds.values() for e in f.entries]
+    networks = rng.sample(prefixes, 4000)
+    addresses = [str(n[rng.randrange(n.num_addresses)]) for n in networks]
+    addresses += [str(n[0]) for n in networks] + [str(n[-1]) for n in networks]
+    addresses += [str(ipaddress.IPv4Address(rng.randrange(1 << 32))) for _ in range(2000)]
+    addresses += [
+        str(ipaddress.IPv6Address(rng.randrange(1 << 128) | 1 << 125)) for _ in range(2000)
+    ]
+    hits = index.lookup_many(iter(addresses))
+    assert hits == [index.lookup(a) for a in addresses]
+    assert sum(h is not None for h in hits) > 12_000
 
 
 @pytest.mark.feeds
