@@ -576,9 +576,10 @@ class RangeIndex:
         return bytes(self._prefixes[start:end]).decode("ascii")
 
     def lookup_many(self, addresses: Iterable[str]) -> list[RangeHit | None]:
-        """``lookup`` of every address, in order, with the binary searches run by numpy: for
-        thousands of addresses several times faster than a loop of single lookups. Taken in
-        chunks, so the working memory stays the same however many addresses come."""
+        """``lookup`` of every address, in order, with the binary searches run by numpy: two to
+        three times as fast as a loop of single lookups, once the first call has imported
+        numpy (about 0.15 s). Taken in chunks, so the working memory stays the same however
+        many addresses come."""
         from cloudaudit.attribution.batch import IntervalArrays, record_ids
 
         if self._batch_arrays is None:
