@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from cloudaudit.attribution.catalogue import Catalogue, NamePattern, PatternKind, Provider
@@ -20,7 +21,7 @@ class PatternHit(NamedTuple):
 
 class NameMatcher:
     """All catalogue patterns compiled once, grouped by kind and indexed by the literal
-    domain each must end in, so a name is tried only against patterns that could match it."""
+    domains they can end in, so a name is tried only against patterns that could match it."""
 
     def __init__(self, catalogue: Catalogue) -> None:
         self.by_suffix: dict[PatternKind, dict[str, list[_Compiled]]] = defaultdict(dict)
@@ -28,10 +29,10 @@ class NameMatcher:
         for provider in catalogue.providers:
             for pattern in provider.patterns:
                 entry = (provider, pattern, pattern.compiled)
-                key = indexed_suffix(pattern.regex)
-                if key:
+                keys = indexed_suffixes(pattern.regex)
+                for key in keys:
                     self.by_suffix[pattern.kind].setdefault(key, []).append(entry)
-                else:
+                if not keys:
                     self.anywhere[pattern.kind].append(entry)
 
     def match(self, name: str, kind: PatternKind) -> list[PatternHit]:
@@ -65,14 +66,55 @@ _Compiled = tuple[Provider, NamePattern, re.Pattern[str]]
 _LITERAL = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
-def indexed_suffix(regex: str) -> str:
-    """The last one or two whole labels every match of ``regex`` ends with, or '' if that
-    cannot be read off the pattern (then it is tried against every name).
+def indexed_suffixes(regex: str) -> frozenset[str]:
+    """The last one or two whole labels a match of ``regex`` can end with, one or more per
+    alternative; empty if that cannot be read off the pattern (it is then tried against every
+    name). No name ends in two of them: a key that ends in another is left out.
 
-    ``'\\.(?P<r>[a-z0-9]+)\\.cloudapp\\.azure\\.com$'`` → ``'azure.com'``;
-    ``'\\.(?:com|net)$'`` → ``''``; ``'^ghs\\.googlehosted\\.com$'`` → ``'googlehosted.com'``.
+    ``'\\.(?P<r>[a-z0-9]+)\\.cloudapp\\.azure\\.com$'`` → ``{'azure.com'}``;
+    ``'\\.web\\.app$|\\.firebaseapp\\.com$'`` → ``{'web.app', 'firebaseapp.com'}``;
+    ``'\\.netlify\\.(?:app|com)$'`` → ``{'netlify.app', 'netlify.com'}``;
+    ``'\\.com?$'`` → ``{}``.
     """
-    if not regex.endswith("$") or regex.endswith("\\$") or _top_level_alternation(regex):
+    keys: set[str] = set()
+    for branch in _split_alternatives(regex):
+        branch_keys = _branch_suffixes(branch)
+        if not branch_keys:
+            return frozenset()
+        keys |= branch_keys
+    return frozenset(k for k in keys if not any(k.endswith(f".{other}") for other in keys))
+
+
+def _branch_suffixes(branch: str) -> set[str]:
+    """Keys of one alternative; a group of alternatives just before its ``$`` is written out,
+    one branch per alternative (``a\\.(?:com|net)$`` → ``a\\.com$``, ``a\\.net$``)."""
+    opening = _final_group_start(branch[:-1]) if branch.endswith(")$") else None
+    body = _group_body(branch[opening:-1]) if opening is not None else None
+    if opening is None or body is None:
+        key = _literal_suffix(branch)
+        return {key} if key else set()
+    keys: set[str] = set()
+    for alternative in _split_alternatives(body):
+        alternative_keys = _branch_suffixes(f"{branch[:opening]}{alternative}$")
+        if not alternative_keys:
+            return set()
+        keys |= alternative_keys
+    return keys
+
+
+def _group_body(group: str) -> str | None:
+    """What a group written ``(...)``, ``(?:...)`` or ``(?P<name>...)`` holds; None for
+    lookarounds and other special groups, which do not simply match their content."""
+    if group.startswith("(?:"):
+        return group[3:-1]
+    if group.startswith("(?P<"):
+        return group[group.index(">") + 1 : -1]
+    return None if group.startswith("(?") else group[1:-1]
+
+
+def _literal_suffix(regex: str) -> str:
+    """The last one or two whole labels of the literal text before the final ``$``."""
+    if not regex.endswith("$") or regex.endswith("\\$"):
         return ""
     body, text = regex[:-1], []
     position = len(body)
@@ -96,8 +138,37 @@ def indexed_suffix(regex: str) -> str:
     return ".".join(labels[-2:])
 
 
-def _top_level_alternation(regex: str) -> bool:
-    depth, position, in_class = 0, 0, False
+def _split_alternatives(regex: str) -> list[str]:
+    """``regex`` split at its top-level ``|``."""
+    parts, depth, start = [], 0, 0
+    for position, char in _structure(regex):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(regex[start:position])
+            start = position + 1
+    return [*parts, regex[start:]]
+
+
+def _final_group_start(regex: str) -> int | None:
+    """Where the group that ``regex`` ends with opens, or None if it ends otherwise."""
+    openings: list[int] = []
+    for position, char in _structure(regex):
+        if char == "(":
+            openings.append(position)
+        elif char == ")" and openings:
+            opening = openings.pop()
+            if position == len(regex) - 1:
+                return opening
+    return None
+
+
+def _structure(regex: str) -> Iterator[tuple[int, str]]:
+    """The characters of ``regex`` that give it structure (``(``, ``)``, ``|`` ...) with their
+    positions: everything outside escapes and character classes."""
+    position, in_class = 0, False
     while position < len(regex):
         char = regex[position]
         if char == "\\":
@@ -107,11 +178,6 @@ def _top_level_alternation(regex: str) -> bool:
             in_class = char != "]"
         elif char == "[":
             in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            return True
+        else:
+            yield position, char
         position += 1
-    return False

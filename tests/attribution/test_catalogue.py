@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cloudaudit.attribution.catalogue import PatternKind, load_catalogue, load_regions
-from cloudaudit.attribution.patterns import NameMatcher, indexed_suffix
+from cloudaudit.attribution.patterns import NameMatcher, indexed_suffixes
 from cloudaudit.errors import CatalogueError
 
 CATALOGUE = load_catalogue()
@@ -73,6 +73,12 @@ def test_the_suffix_index_finds_what_trying_every_pattern_finds() -> None:
     names = {p.example for provider in CATALOGUE.providers for p in provider.patterns}
     names |= {f"x.{name}" for name in names} | {name.upper().lower() + "x" for name in names}
     names |= {name.split(".", 1)[-1] for name in names} | {"com", "", "a.b.c.d.example"}
+    # Names the examples leave out: the other alternatives of patterns that have several.
+    names |= {"site.web.app", "x.netlify.com", "p.hs-sites.net", "p.sites.hscoscdn12.com",
+              "p.hubspot.com", "ns1.ultradns.co.uk", "x.clients.your-server.de",
+              "ns2.dnsimple-edge.info", "oxygen.ns.hetzner.de", "robotns3.second-ns.com",
+              "x.upsun.app", "ns2.stackit.dns", "mx1.kundenserver.de", "fb.mail.gandi.net",
+              "one.zoho.eu"}  # fmt: skip
     for kind in PatternKind:
         for name in sorted(names):
             expected = [
@@ -86,20 +92,28 @@ def test_the_suffix_index_finds_what_trying_every_pattern_finds() -> None:
 
 
 @pytest.mark.parametrize(
-    ("regex", "suffix"),
+    ("regex", "suffixes"),
     [
-        (r"\.(?P<region>[a-z0-9]+)\.cloudapp\.azure\.com$", "azure.com"),
-        (r"^ghs\.googlehosted\.com$", "googlehosted.com"),
-        (r"\.fastly(?:lb)?\.net$", "net"),
-        (r"[a-z]+amazonaws\.com$", "com"),  # 'amazonaws' may be the end of a longer label
-        (r"\.(?:com|net)$", ""),
-        (r"\.web\.app$|\.firebaseapp\.com$", ""),  # alternatives end differently
-        (r"\.com?$", ""),
-        (r"\.example\.com", ""),  # not anchored at the end
+        (r"\.(?P<region>[a-z0-9]+)\.cloudapp\.azure\.com$", {"azure.com"}),
+        (r"^ghs\.googlehosted\.com$", {"googlehosted.com"}),
+        (r"\.fastly(?:lb)?\.net$", {"net"}),
+        (r"[a-z]+amazonaws\.com$", {"com"}),  # 'amazonaws' may be the end of a longer label
+        (r"\.(?:com|net)$", {"com", "net"}),
+        (r"\.web\.app$|\.firebaseapp\.com$", {"web.app", "firebaseapp.com"}),
+        (r"^ns\d\.(?P<zone>eu|us)\.example\.(?:com|co\.uk)$", {"example.com", "co.uk"}),
+        # A key that ends in another is left out: 'hubspot.com' is covered by 'com'.
+        (r"\.(?:hubspot|sites\.hscoscdn\d*)\.(?:com|net)$", {"com", "net"}),
+        # Only a group just before the '$' is written out; then 'b' covers 'a.b'.
+        (r"^a\.b$|\.(?:x|y)\.b$", {"b"}),
+        (r"\.com?$", set()),
+        (r"\.a(?:b|c)?$", set()),  # a group with a quantifier is not written out
+        (r"\.example(?=x)$", set()),  # nor a lookahead
+        (r"\.web\.app$|\.(?:com|n?et)$", set()),  # one alternative unreadable: every name
+        (r"\.example\.com", set()),  # not anchored at the end
     ],
 )
-def test_the_suffix_read_off_a_pattern(regex: str, suffix: str) -> None:
-    assert indexed_suffix(regex) == suffix
+def test_the_suffixes_read_off_a_pattern(regex: str, suffixes: set[str]) -> None:
+    assert indexed_suffixes(regex) == suffixes
 
 
 def test_platform_facts_cite_a_source() -> None:
