@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import lru_cache
+from html import escape
 
 import jinja2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from cloudaudit.report.document import BarChart, Cell, Document, Section
 
@@ -30,10 +31,12 @@ def _cell(value: Cell) -> str:
 
 
 def _table_rows(section: Section) -> Iterator[Markup]:
-    """One ``<tr>`` per row, every value escaped by markupsafe (what autoescape uses).
+    """One ``<tr>`` per row, every value escaped, quotes included, as autoescape does.
 
     Built here rather than cell by cell in the template: a report of 100,000 endpoints has
-    over a million cells, and the template loop cost several times the escaping.
+    over a million cells, and the template loop cost several times the escaping. The standard
+    library's ``html.escape`` returns plain strings; markupsafe's wraps each of those million
+    cells in a Markup object, which made the whole format a third slower.
     """
     severity = section.headers.index("Severity") if "Severity" in section.headers else -1
     for row in section.rows:
