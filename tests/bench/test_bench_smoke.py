@@ -28,6 +28,8 @@ def test_bench_runs_end_to_end_on_a_tiny_size(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     results = json.loads(out.read_text())
     assert results["attribution"]["sample"] == 2000
+    assert results["attribution"]["batch_differs_from_single"] == 0
     assert results["scan"]["hostnames"] == 100
     assert set(results["rendering"]["seconds"]) == {"table", "json", "markdown", "csv", "html"}
     assert "lookups/s vs py-cloudip" in result.stdout
+    assert "batch lookups/s vs py-cloudip" in result.stdout
