@@ -131,7 +131,7 @@ def test_lookup_agrees_with_a_brute_force_longest_prefix_match(
     texts = [str(a) for a in probes] + ["", "not an address", "1.2.3.4\x00", other]
     rng.shuffle(order := list(range(len(texts))))
     batch = index.lookup_many(texts[i] for i in order)
-    wanted = expected + [None, None, None, index.lookup(other) and index.lookup(other).prefix]  # type: ignore[union-attr]
+    wanted = expected + [None] * 4  # this index holds no prefix of the other family
     assert [hit.prefix if hit else None for hit in batch] == [wanted[i] for i in order]
 
 

@@ -1,7 +1,8 @@
 """One self-contained HTML file: inline CSS and SVG, no scripts, prints cleanly to PDF.
 
-Every string is escaped by jinja2's autoescape: TXT records and host names are written by
-strangers, and the Content-Security-Policy forbids scripts even if something slipped through.
+Every string is escaped, by jinja2's autoescape in the template and by ``html.escape`` in the
+table rows built here: TXT records and host names are written by strangers, and the
+Content-Security-Policy forbids scripts even if something slipped through.
 """
 
 from __future__ import annotations
