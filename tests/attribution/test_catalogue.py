@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cloudaudit.attribution.catalogue import PatternKind, load_catalogue, load_regions
-from cloudaudit.attribution.patterns import NameMatcher, indexed_suffixes
+from cloudaudit.attribution.patterns import NameMatcher, contested_examples, indexed_suffixes
 from cloudaudit.errors import CatalogueError
 
 CATALOGUE = load_catalogue()
@@ -35,7 +35,38 @@ def test_every_pattern_matches_its_example(provider_pattern: tuple[str, int]) ->
     provider_id, index = provider_pattern
     pattern = CATALOGUE.by_id[provider_id].patterns[index]
     hits = NameMatcher(CATALOGUE).match(pattern.example, pattern.kind)
-    assert provider_id in {hit.provider.id for hit in hits}
+    assert {hit.provider.id for hit in hits} == {provider_id}
+
+
+def test_no_two_vendors_claim_one_example() -> None:
+    assert contested_examples(CATALOGUE) == []
+
+
+_VENDOR = """
+[[provider]]
+id = "{id}"
+name = "{id}"
+kinds = ["paas"]
+headquarters = "DE"
+jurisdiction = "EU"
+cloud_act = false
+[[provider.patterns]]
+kind = "cname"
+regex = '{regex}'
+example = "{example}"
+"""
+
+
+def test_two_vendors_claiming_one_name_are_reported(tmp_path: Path) -> None:
+    path = tmp_path / "catalogue.toml"
+    path.write_text(
+        _VENDOR.format(id="alpha", regex=r"\.apps\.example\.net$", example="x.apps.example.net")
+        + _VENDOR.format(id="beta", regex=r"\.example\.net$", example="y.example.net")
+    )
+    contested = contested_examples(load_catalogue(path))
+    assert [(c.owner, c.example, c.claimants) for c in contested] == [
+        ("alpha", "x.apps.example.net", ("beta",))
+    ]
 
 
 @pytest.mark.parametrize(
