@@ -30,13 +30,15 @@ from pathlib import Path
 from typing import Any
 
 import dns.exception
+import dns.name
+import dns.rdataclass
 import dns.rdatatype
 import dns.zone
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cloudaudit.errors import InventoryError
-from cloudaudit.inventory.models import Criticality, Inventory, Service
+from cloudaudit.inventory.models import Criticality, Endpoint, EndpointKind, Inventory, Service
 from cloudaudit.inventory.names import normalise_hostname, parse_endpoint
 
 
@@ -314,9 +316,37 @@ def inventory_from_zones(
     """Zones to audit offline: their origins join ``base``'s domains (or form a new inventory)."""
     zones = [read_zone(path) for path in paths]
     origins = [zone.origin.to_text(omit_final_dot=True).lower() for zone in zones if zone.origin]
-    if base is None:
-        inventory = inventory_from_domains(origins, source=", ".join(str(p) for p in paths))
-    else:
-        merged = tuple(dict.fromkeys([*base.domains, *origins]))
-        inventory = with_digest(base.model_copy(update={"domains": merged}))
-    return inventory, zones
+    source = ", ".join(str(p) for p in paths)
+    base = base or inventory_from_domains(origins, source=source)
+    known = {endpoint.host for service in base.services for endpoint in service.endpoints}
+    owners = [name for zone in zones for name in zone_hosts(zone) if name not in known]
+    inventory = base.model_copy(
+        update={
+            "domains": tuple(dict.fromkeys([*base.domains, *origins])),
+            "services": (*base.services, *(_zone_service(name) for name in owners)),
+        }
+    )
+    return with_digest(inventory), zones
+
+
+#: Owner records that make a name an endpoint someone reaches (or a vendor's CNAME target).
+_ENDPOINT_TYPES = (dns.rdatatype.A, dns.rdatatype.AAAA, dns.rdatatype.CNAME)
+
+
+def zone_hosts(zone: dns.zone.Zone) -> list[str]:
+    """Every owner in ``zone`` with an address or CNAME, whatever its label; a wildcard owner
+    is represented by a probe name under it, as a resolver would answer any such name."""
+    hosts = []
+    for name, node in zone.nodes.items():
+        if not any(node.get_rdataset(dns.rdataclass.IN, rdtype) for rdtype in _ENDPOINT_TYPES):
+            continue
+        if name.is_wild():
+            name = dns.name.Name((b"wildcard-probe", *name.labels[1:]))
+        hosts.append(name.to_text(omit_final_dot=True).lower())
+    return sorted(set(hosts))
+
+
+def _zone_service(host: str) -> Service:
+    return Service(
+        name=host, endpoints=(Endpoint(raw=host, kind=EndpointKind.HOSTNAME, host=host),)
+    )

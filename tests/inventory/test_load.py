@@ -15,6 +15,7 @@ from cloudaudit.inventory.load import (
     parse_inventory,
     read_domain_list,
     read_zone,
+    zone_hosts,
 )
 from cloudaudit.inventory.models import Criticality, EndpointKind
 from cloudaudit.inventory.names import normalise_hostname, parse_endpoint, registrable_domain
@@ -184,3 +185,32 @@ def test_zone_files(tmp_path: Path) -> None:
     no_soa.write_text("$ORIGIN y.example.\nwww 300 IN A 192.0.2.1\n")
     with pytest.raises(InventoryError, match="SOA"):
         read_zone(no_soa)
+
+
+def test_every_zone_owner_with_an_address_or_cname_is_audited(tmp_path: Path) -> None:
+    path = tmp_path / "estate.zone"
+    path.write_text(
+        "$ORIGIN estate.example.\n@ 300 IN SOA ns h 1 2 3 4 5\n@ IN NS ns.provider.example.\n"
+        "@ IN MX 10 mx.provider.example.\n@ IN A 192.0.2.1\n"
+        "zq7-unguessable IN CNAME app.herokudns.com.\n"
+        "s1._domainkey IN CNAME s1.domainkey.u1.wl.sendgrid.net.\n"
+        "*.preview IN CNAME cname.vercel-dns.com.\n"
+        'only-txt IN TXT "v=spf1 -all"\n'
+        "www IN AAAA 2001:db8::1\n"
+    )
+    assert zone_hosts(read_zone(path)) == [
+        "estate.example",
+        "s1._domainkey.estate.example",
+        "wildcard-probe.preview.estate.example",
+        "www.estate.example",
+        "zq7-unguessable.estate.example",
+    ]
+    given = parse_inventory(
+        '[[services]]\nname = "site"\nendpoints = ["www.estate.example"]\n', "inv.toml"
+    )
+    inventory, _ = inventory_from_zones([path], given)
+    hosts = [e.host for service in inventory.services for e in service.endpoints]
+    assert hosts.count("www.estate.example") == 1
+    assert "zq7-unguessable.estate.example" in hosts and len(hosts) == 5
+    alone, _ = inventory_from_zones([path])
+    assert alone.domains == ("estate.example",) and len(alone.services) == 5
