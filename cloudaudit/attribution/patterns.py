@@ -63,35 +63,6 @@ class NameMatcher:
 
 
 _Compiled = tuple[Provider, NamePattern, re.Pattern[str]]
-
-
-class ContestedName(NamedTuple):
-    """A pattern's example that another vendor's pattern also claims."""
-
-    owner: str
-    example: str
-    kind: PatternKind
-    claimants: tuple[str, ...]
-
-
-def contested_examples(catalogue: Catalogue) -> list[ContestedName]:
-    """Every pattern example matched by a vendor other than its own: two vendors claiming
-    one name would attribute a customer's record to both, so the catalogue must have none."""
-    matcher = NameMatcher(catalogue)
-    contested = []
-    for provider in catalogue.providers:
-        for pattern in provider.patterns:
-            others = sorted(
-                {hit.provider.id for hit in matcher.match(pattern.example, pattern.kind)}
-                - {provider.id}
-            )
-            if others:
-                contested.append(
-                    ContestedName(provider.id, pattern.example, pattern.kind, tuple(others))
-                )
-    return contested
-
-
 _LITERAL = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
 

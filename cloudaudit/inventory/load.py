@@ -38,7 +38,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cloudaudit.errors import InventoryError
-from cloudaudit.inventory.models import Criticality, Endpoint, EndpointKind, Inventory, Service
+from cloudaudit.inventory.models import Criticality, Inventory, Service
 from cloudaudit.inventory.names import normalise_hostname, parse_endpoint
 
 
@@ -323,7 +323,10 @@ def inventory_from_zones(
     inventory = base.model_copy(
         update={
             "domains": tuple(dict.fromkeys([*base.domains, *origins])),
-            "services": (*base.services, *(_zone_service(name) for name in owners)),
+            "services": (
+                *base.services,
+                *(Service(name=name, endpoints=(parse_endpoint(name),)) for name in owners),
+            ),
         }
     )
     return with_digest(inventory), zones
@@ -344,9 +347,3 @@ def zone_hosts(zone: dns.zone.Zone) -> list[str]:
             name = dns.name.Name((b"wildcard-probe", *name.labels[1:]))
         hosts.append(name.to_text(omit_final_dot=True).lower())
     return sorted(set(hosts))
-
-
-def _zone_service(host: str) -> Service:
-    return Service(
-        name=host, endpoints=(Endpoint(raw=host, kind=EndpointKind.HOSTNAME, host=host),)
-    )
