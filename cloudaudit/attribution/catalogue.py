@@ -1,14 +1,18 @@
-"""The provider catalogue: reviewed, human-edited knowledge of providers, their feeds and names.
+"""The provider catalogue: reviewed, human-edited knowledge of vendors, their feeds and names.
 
-The catalogue lives in ``data/provider_ranges/catalogue.toml`` (shipped in the wheel as
-``cloudaudit/_data/provider_ranges``). It is data, reviewed like code: every platform fact
-("Vercel runs on AWS") carries its public source and the date it was last verified.
+The catalogue is a directory, ``data/provider_ranges/catalogue/``, of one small TOML file per
+vendor named after its id (shipped in the wheel as ``cloudaudit/_data/provider_ranges``), so a
+contributor adds a vendor without touching the others. It is data, reviewed like code: every
+name pattern cites the vendor's own documentation and every platform fact ("Vercel runs on
+AWS") its public source, each with the date a maintainer last verified it.
+``catalogue.schema.json`` beside it is the JSON Schema of one file, for editors and review.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections import Counter
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
@@ -17,12 +21,13 @@ from pathlib import Path
 from pydantic import Field, ValidationError, field_validator
 
 from cloudaudit.attribution.feeds import FeedFormat
-from cloudaudit.attribution.models import LayerRole, ProviderKind, ProviderSummary
+from cloudaudit.attribution.models import DependencyKind, LayerRole, ProviderKind, ProviderSummary
 from cloudaudit.attribution.paths import data_dir
 from cloudaudit.errors import CatalogueError
 from cloudaudit.model import Model
 
-CATALOGUE_FILE = "catalogue.toml"
+CATALOGUE_DIR = "catalogue"
+SCHEMA_FILE = "catalogue.schema.json"
 REGIONS_FILE = "regions.toml"
 
 
@@ -40,10 +45,15 @@ class Feed(Model):
 
 
 class PatternKind(StrEnum):
+    """What a pattern is matched against."""
+
     CNAME = "cname"  # a name anywhere on a CNAME chain (and the queried name itself)
     NS = "ns"
     MX = "mx"
     SPF = "spf"  # an SPF include/redirect domain
+    TXT = "txt"  # a domain-verification TXT string at the apex, e.g. 'stripe-verification=...'
+    REPORT = "report"  # the domain of a DMARC (rua/ruf) or TLS-RPT report address
+    CAA = "caa"  # the issuer domain a CAA issue/issuewild property names, e.g. 'letsencrypt.org'
 
 
 class NamePattern(Model):
@@ -51,7 +61,15 @@ class NamePattern(Model):
     regex: str = Field(description="Python regex on the lower-case name without trailing dot.")
     role: LayerRole | None = None
     service: str | None = None
-    example: str = Field(description="A real name this pattern must match (tested).")
+    dependency: DependencyKind | None = Field(
+        default=None,
+        description="What a non-traffic record matching this shows, e.g. certificate for DCV.",
+    )
+    example: str = Field(description="A name or value this pattern must match (tested).")
+    source: str = Field(
+        pattern=r"^https://", description="The vendor's own documentation of this name form."
+    )
+    verified: date = Field(description="When a maintainer last checked the source.")
 
     @field_validator("regex")
     @classmethod
@@ -77,8 +95,9 @@ class PlatformFact(Model):
 
 
 class Provider(Model):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    name: str
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="Also the file's name.")
+    name: str = Field(description="The brand a report shows.")
+    legal_name: str = Field(description="The contracting entity's registered name.")
     kinds: tuple[ProviderKind, ...]
     headquarters: str = Field(pattern=r"^[A-Z]{2}$")
     jurisdiction: str = Field(description="'US', 'EU' or an ISO country code.")
@@ -88,6 +107,10 @@ class Provider(Model):
     feeds: tuple[Feed, ...] = ()
     patterns: tuple[NamePattern, ...] = ()
     runs_on: tuple[PlatformFact, ...] = ()
+    infrastructure_unpublished: bool = Field(
+        default=False,
+        description="A platform whose underlying infrastructure no public source states.",
+    )
     control_plane_region: str | None = None
     notes: str | None = None
 
@@ -119,40 +142,63 @@ class Catalogue(Model):
         return [(provider, feed) for provider in self.providers for feed in provider.feeds]
 
 
-def load_catalogue(path: Path | None = None) -> Catalogue:
-    """Read and validate the catalogue; raises CatalogueError naming the provider and field."""
-    path = path or data_dir() / CATALOGUE_FILE
+def load_catalogue(directory: Path | None = None) -> Catalogue:
+    """Read and validate every vendor file in ``directory`` (default: the bundled catalogue).
+
+    Raises CatalogueError naming the file and the field at fault.
+    """
+    directory = directory or data_dir() / CATALOGUE_DIR
+    try:
+        paths = sorted(directory.glob("*.toml"))
+    except OSError as exc:
+        raise CatalogueError(f"{directory}: cannot read catalogue: {exc.strerror}") from exc
+    if not paths:
+        raise CatalogueError(f"{directory}: no vendor files (*.toml) in the catalogue")
+    providers = [_load_vendor(path) for path in paths]
+    catalogue = Catalogue(providers=tuple(providers))
+    _check_references(catalogue, directory)
+    return catalogue
+
+
+def _load_vendor(path: Path) -> Provider:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise CatalogueError(f"{path}: cannot read catalogue: {exc.strerror}") from exc
-    except tomllib.TOMLDecodeError as exc:
+        raise CatalogueError(f"{path}: cannot read vendor file: {exc.strerror}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CatalogueError(f"{path}: {exc}") from exc
     try:
-        catalogue = Catalogue.model_validate({"providers": raw.get("provider", [])})
+        provider = Provider.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         location = ".".join(str(part) for part in first["loc"])
         raise CatalogueError(f"{path}: {location}: {first['msg']}") from exc
-    _check_references(catalogue, path)
-    return catalogue
+    if provider.id != path.stem:
+        raise CatalogueError(f"{path}: id {provider.id!r} differs from the file name")
+    return provider
 
 
-def _check_references(catalogue: Catalogue, path: Path) -> None:
-    seen: set[str] = set()
-    for provider in catalogue.providers:
-        if provider.id in seen:
-            raise CatalogueError(f"{path}: provider {provider.id!r} is defined twice")
-        seen.add(provider.id)
-    feed_ids = [feed.id for _, feed in catalogue.feeds()]
-    if len(feed_ids) != len(set(feed_ids)):
-        raise CatalogueError(f"{path}: feed ids are not unique")
+def _check_references(catalogue: Catalogue, directory: Path) -> None:
+    uses = Counter(feed.id for _, feed in catalogue.feeds())
+    repeated = sorted(feed for feed, count in uses.items() if count > 1)
+    if repeated:
+        raise CatalogueError(f"{directory}: feed ids used twice: {', '.join(repeated)}")
     for provider in catalogue.providers:
         for fact in provider.runs_on:
-            if fact.provider not in seen:
+            if fact.provider not in catalogue.by_id:
                 raise CatalogueError(
-                    f"{path}: {provider.id}.runs_on names unknown provider {fact.provider!r}"
+                    f"{directory / provider.id}.toml: runs_on names unknown provider"
+                    f" {fact.provider!r}"
                 )
+        if provider.runs_on and provider.infrastructure_unpublished:
+            raise CatalogueError(
+                f"{directory / provider.id}.toml: runs_on given, yet infrastructure_unpublished"
+            )
+
+
+def catalogue_schema() -> dict[str, object]:
+    """The JSON Schema one vendor file follows (``catalogue.schema.json`` is this, written)."""
+    return Provider.model_json_schema()
 
 
 def load_regions(path: Path | None = None) -> dict[str, dict[str, str]]:

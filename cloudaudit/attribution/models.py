@@ -19,6 +19,7 @@ class ProviderKind(StrEnum):
     MAIL = "mail"
     HOSTING = "hosting"
     SECURITY = "security"
+    CERTIFICATE = "certificate"  # certificate authority or certificate/ACME validation service
 
 
 class ProviderSummary(Model):
@@ -131,6 +132,14 @@ class EndpointAttribution(Model):
     def infrastructure(self) -> str | None:
         """The provider at the bottom of the stack (may equal ``provider``)."""
         return self.layers[-1].provider if self.layers else None
+
+
+class DependencyKind(StrEnum):
+    """What a record that carries no traffic says about the vendor behind it."""
+
+    MAIL = "mail"  # a sender or receiver of the organisation's mail (DKIM, SPF, MX)
+    SAAS = "saas"  # a service the organisation uses (verification token, reports, status page)
+    CERTIFICATE = "certificate"  # a party that validates or issues its certificates (ACME, DCV)
 
 
 class ServiceAttribution(Model):

@@ -1,4 +1,4 @@
-"""Host-name patterns from the catalogue: which provider a CNAME, NS, MX or SPF name reveals."""
+"""Patterns from the catalogue: which vendor a CNAME, NS, MX, SPF, report or TXT value reveals."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ class PatternHit(NamedTuple):
 
 class NameMatcher:
     """All catalogue patterns compiled once, grouped by kind and indexed by the literal
-    domains they can end in, so a name is tried only against patterns that could match it."""
+    domains they can end in (TXT patterns: by the token's literal ``name=`` prefix), so a
+    name is tried only against patterns that could match it."""
 
     def __init__(self, catalogue: Catalogue) -> None:
         self.by_suffix: dict[PatternKind, dict[str, list[_Compiled]]] = defaultdict(dict)
@@ -29,19 +30,27 @@ class NameMatcher:
         for provider in catalogue.providers:
             for pattern in provider.patterns:
                 entry = (provider, pattern, pattern.compiled)
-                keys = indexed_suffixes(pattern.regex)
+                if pattern.kind is PatternKind.TXT:
+                    keys = frozenset(filter(None, [token_prefix(pattern.regex)]))
+                else:
+                    keys = indexed_suffixes(pattern.regex)
                 for key in keys:
                     self.by_suffix[pattern.kind].setdefault(key, []).append(entry)
                 if not keys:
                     self.anywhere[pattern.kind].append(entry)
 
     def match(self, name: str, kind: PatternKind) -> list[PatternHit]:
-        """Every pattern of ``kind`` matching ``name`` (lower-case, no trailing dot)."""
-        labels = name.rsplit(".", 2)
+        """Every pattern of ``kind`` matching ``name`` (lower-case, no trailing dot; for TXT
+        the lower-cased string)."""
         by_suffix = self.by_suffix[kind]
+        if kind is PatternKind.TXT:
+            equals = name.find("=")
+            keys = [name[: equals + 1]] if equals > 0 else []
+        else:
+            labels = name.rsplit(".", 2)
+            keys = [labels[-1], ".".join(labels[-2:])] if len(labels) > 1 else labels
         candidates = [
-            *by_suffix.get(labels[-1], ()),
-            *(by_suffix.get(".".join(labels[-2:]), ()) if len(labels) > 1 else ()),
+            *(entry for key in keys for entry in by_suffix.get(key, ())),
             *self.anywhere[kind],
         ]
         hits = []
@@ -83,6 +92,28 @@ def indexed_suffixes(regex: str) -> frozenset[str]:
             return frozenset()
         keys |= branch_keys
     return frozenset(k for k in keys if not any(k.endswith(f".{other}") for other in keys))
+
+
+def token_prefix(regex: str) -> str:
+    """The literal ``name=`` a TXT token pattern starts with, or '' if it has none.
+
+    ``'^google-site-verification='`` → ``'google-site-verification='``; ``'^ms=ms\\d+$'`` →
+    ``'ms='``; ``'verification'`` → ``''``.
+    """
+    if not regex.startswith("^"):
+        return ""
+    text, position = [], 1
+    while position < len(regex):
+        char = regex[position]
+        if char == "\\" and position + 1 < len(regex) and regex[position + 1] in ".-_=":
+            char, position = regex[position + 1], position + 1
+        elif char not in _LITERAL and char != "=":
+            return ""
+        text.append(char)
+        position += 1
+        if char == "=":
+            return "".join(text)
+    return ""
 
 
 def _branch_suffixes(branch: str) -> set[str]:

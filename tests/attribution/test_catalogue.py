@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import json
+import tomllib
+from datetime import date
 from pathlib import Path
 
+import jsonschema
 import pytest
 
-from cloudaudit.attribution.catalogue import Catalogue, PatternKind, load_catalogue, load_regions
-from cloudaudit.attribution.patterns import NameMatcher, indexed_suffixes
+from cloudaudit.attribution.catalogue import (
+    CATALOGUE_DIR,
+    SCHEMA_FILE,
+    Catalogue,
+    PatternKind,
+    catalogue_schema,
+    load_catalogue,
+    load_regions,
+)
+from cloudaudit.attribution.paths import data_dir
+from cloudaudit.attribution.patterns import NameMatcher, indexed_suffixes, token_prefix
 from cloudaudit.errors import CatalogueError
 
 CATALOGUE = load_catalogue()
+VENDOR_FILES = sorted((data_dir() / CATALOGUE_DIR).glob("*.toml"))
 
 
 def test_catalogue_is_large_enough_and_covers_the_european_clouds() -> None:
@@ -44,27 +58,32 @@ def _claimants(catalogue: Catalogue, provider_id: str, index: int) -> set[str]:
 
 
 _VENDOR = """
-[[provider]]
 id = "{id}"
 name = "{id}"
+legal_name = "{id} GmbH"
 kinds = ["paas"]
 headquarters = "DE"
 jurisdiction = "EU"
 cloud_act = false
-[[provider.patterns]]
+infrastructure_unpublished = true
+[[patterns]]
 kind = "cname"
 regex = '{regex}'
 example = "{example}"
+source = "https://docs.example/{id}"
+verified = 2026-12-04
 """
 
 
+def _write_vendor(directory: Path, vendor_id: str, regex: str, example: str) -> None:
+    text = _VENDOR.format(id=vendor_id, regex=regex, example=example)
+    (directory / f"{vendor_id}.toml").write_text(text)
+
+
 def test_two_vendors_claiming_one_name_fail_the_example_check(tmp_path: Path) -> None:
-    path = tmp_path / "catalogue.toml"
-    path.write_text(
-        _VENDOR.format(id="alpha", regex=r"\.apps\.example\.net$", example="x.apps.example.net")
-        + _VENDOR.format(id="beta", regex=r"\.example\.net$", example="y.example.net")
-    )
-    catalogue = load_catalogue(path)
+    _write_vendor(tmp_path, "alpha", r"\.apps\.example\.net$", "x.apps.example.net")
+    _write_vendor(tmp_path, "beta", r"\.example\.net$", "y.example.net")
+    catalogue = load_catalogue(tmp_path)
     assert _claimants(catalogue, "alpha", 0) == {"alpha", "beta"}
     assert _claimants(catalogue, "beta", 0) == {"beta"}
 
@@ -84,8 +103,8 @@ def test_two_vendors_claiming_one_name_fail_the_example_check(tmp_path: Path) ->
         ("amy.ns.cloudflare.com", PatternKind.NS, "cloudflare", None),
         ("hydrogen.ns.hetzner.com", PatternKind.NS, "hetzner", None),
         ("contoso-com.mail.protection.outlook.com", PatternKind.MX, "microsoft-365", None),
-        ("aspmx.l.google.com", PatternKind.MX, "google", None),
-        ("_spf.google.com", PatternKind.SPF, "google", None),
+        ("aspmx.l.google.com", PatternKind.MX, "google-workspace", None),
+        ("_spf.google.com", PatternKind.SPF, "google-workspace", None),
         ("brightwater.netlify.app", PatternKind.CNAME, "netlify", None),
         ("cname.vercel-dns.com", PatternKind.CNAME, "vercel", None),
         ("shops.myshopify.com", PatternKind.CNAME, "shopify", None),
@@ -159,32 +178,76 @@ def test_region_table_maps_to_countries() -> None:
     assert regions["azure"]["westeurope"] == "NL"
 
 
+_GOOD = _VENDOR.format(id="x", regex=r"\.x\.example$", example="a.x.example")
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[[provider]]\nid = "x"\n', "provider.0.name: Field required"),
+        ('id = "x"\n', "name: Field required"),
+        (_GOOD.replace('id = "x"', 'id = "Bad Id"'), "id: String should match"),
+        (_GOOD.replace(r"\.x\.example$", "(unclosed"), "patterns.0.regex: Value error, invalid"),
+        (_GOOD.replace('source = "https://docs.example/x"\n', ""), "patterns.0.source: Field"),
+        (_GOOD.replace("https://docs", "http://docs"), "patterns.0.source: String should"),
+        (_GOOD.replace('legal_name = "x GmbH"\n', ""), "legal_name: Field required"),
         (
-            '[[provider]]\nid = "Bad Id"\nname="x"\nkinds=["cloud"]\nheadquarters="DE"\njurisdiction="EU"\ncloud_act=false\n',
-            "provider.0.id",
+            _GOOD + '[[runs_on]]\nprovider="nowhere"\nsource="https://x"\nverified=2026-01-01\n',
+            "runs_on names unknown provider 'nowhere'",
         ),
-        (
-            '[[provider]]\nid = "x"\nname="x"\nkinds=["cloud"]\nheadquarters="DE"\njurisdiction="EU"\ncloud_act=false\n[[provider.patterns]]\nkind="cname"\nregex="(unclosed"\nexample="a"\n',
-            "invalid regex",
-        ),
-        (
-            '[[provider]]\nid = "x"\nname="x"\nkinds=["cloud"]\nheadquarters="DE"\njurisdiction="EU"\ncloud_act=false\n[[provider.runs_on]]\nprovider="nowhere"\nsource="https://x"\nverified=2026-01-01\n',
-            "unknown provider 'nowhere'",
-        ),
-        ("provider = [", "catalogue"),
+        (_GOOD.replace('id = "x"', 'id = "y"'), "id 'y' differs from the file name"),
+        ("provider = [", "x.toml"),
     ],
 )
-def test_catalogue_errors_name_the_field(tmp_path: Path, text: str, message: str) -> None:
-    path = tmp_path / "catalogue.toml"
-    path.write_text(text)
+def test_catalogue_errors_name_the_file_and_field(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "x.toml").write_text(text)
     with pytest.raises(CatalogueError) as caught:
-        load_catalogue(path)
-    assert str(path) in str(caught.value)
-    if message != "catalogue":
-        assert message.replace("provider.0", "providers.0") in str(caught.value) or message in str(
-            caught.value
-        )
+        load_catalogue(tmp_path)
+    assert str(tmp_path / "x.toml") in str(caught.value)
+    assert message in str(caught.value)
+
+
+def test_an_empty_catalogue_directory_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(CatalogueError, match="no vendor files"):
+        load_catalogue(tmp_path)
+
+
+def test_the_committed_schema_is_the_models_schema() -> None:
+    committed = json.loads((data_dir() / SCHEMA_FILE).read_text(encoding="utf-8"))
+    assert committed == catalogue_schema(), "regenerate catalogue.schema.json (docs/catalogue.md)"
+
+
+@pytest.mark.parametrize("path", VENDOR_FILES, ids=lambda p: p.stem)
+def test_every_vendor_file_follows_the_schema(path: Path) -> None:
+    assert path.read_text(encoding="utf-8").startswith("#:schema ../catalogue.schema.json\n")
+    document = json.loads(json.dumps(tomllib.loads(path.read_text()), default=date.isoformat))
+    jsonschema.validate(document, catalogue_schema())
+
+
+def test_the_schema_rejects_what_the_loader_rejects() -> None:
+    document = tomllib.loads(_GOOD)
+    document["patterns"][0]["verified"] = "2026-12-04"
+    jsonschema.validate(document, catalogue_schema())
+    del document["patterns"][0]["source"]
+    with pytest.raises(jsonschema.ValidationError, match="'source' is a required property"):
+        jsonschema.validate(document, catalogue_schema())
+
+
+def test_every_platform_says_what_it_runs_on_or_that_it_is_unpublished() -> None:
+    platforms = [p for p in CATALOGUE.providers if "paas" in p.kinds]
+    silent = [p.id for p in platforms if not p.runs_on and not p.infrastructure_unpublished]
+    assert not silent
+
+
+@pytest.mark.parametrize(
+    ("regex", "prefix"),
+    [
+        ("^google-site-verification=", "google-site-verification="),
+        (r"^ms=ms\d+$", "ms="),
+        (r"^apple\-domain\-verification=", "apple-domain-verification="),
+        ("^(?:a|b)=", ""),
+        ("verification=", ""),
+        ("^zoom_verify_", ""),
+    ],
+)
+def test_the_token_prefix_read_off_a_txt_pattern(regex: str, prefix: str) -> None:
+    assert token_prefix(regex) == prefix

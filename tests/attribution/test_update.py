@@ -24,6 +24,7 @@ def _catalogue(*feeds: tuple[str, str, str]) -> Catalogue:
                 {
                     "id": "acme",
                     "name": "Acme Cloud",
+                    "legal_name": "Acme Cloud GmbH",
                     "kinds": ["cloud"],
                     "headquarters": "DE",
                     "jurisdiction": "EU",
