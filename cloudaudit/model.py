@@ -12,8 +12,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 #: Version of the JSON documents cloudaudit writes (evidence, reports, diffs).
-#: Bump the major part when a field is removed or changes meaning.
-SCHEMA_VERSION = "1.0"
+#: Bump the major part when a field is removed or changes meaning, the minor when one is added.
+SCHEMA_VERSION = "1.1"
 
 #: One set object per distinct combination of explicitly given field names.
 _SHARED_FIELD_SETS: dict[frozenset[str], set[str]] = {}

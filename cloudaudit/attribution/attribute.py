@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from cloudaudit.attribution.catalogue import Catalogue, PatternKind
+from cloudaudit.attribution.dependencies import find_dependencies
 from cloudaudit.attribution.models import (
     AddressMatch,
     AttributionResult,
@@ -300,7 +301,8 @@ def attribute(
     rdap: Mapping[str, RdapResult] | None = None,
     regions: Mapping[str, Mapping[str, str]] | None = None,
 ) -> AttributionResult:
-    """Attribute every service endpoint, name server, mail host, SPF sender and web host."""
+    """Attribute every service endpoint, name server, mail host, SPF sender and web host, and
+    name the vendors that records serving no traffic show (``dependencies``)."""
     context = _Context(catalogue, ranges, rdap or {}, regions or {})
     services = []
     for service in evidence.inventory.services:
@@ -321,6 +323,8 @@ def attribute(
                 endpoints.append(_host(context, evidence, endpoint.host, EndpointRole.SERVICE))
         services.append(ServiceAttribution(service=service.name, endpoints=tuple(endpoints)))
     domains = [_domain(context, evidence, d) for d in evidence.domains]
+    dependencies = find_dependencies(evidence, context.matcher)
+    context.referenced.update(d.provider for d in dependencies)
     providers = {
         pid: catalogue.by_id[pid].summary()
         for pid in sorted(context.referenced | _runs_on_closure(catalogue, context.referenced))
@@ -329,6 +333,7 @@ def attribute(
         snapshot=ranges.info,
         services=tuple(services),
         domains=tuple(domains),
+        dependencies=dependencies,
         providers=providers,
     )
 
@@ -352,9 +357,11 @@ def _domain(
 ) -> DomainAttribution:
     domain = domain_evidence.domain
     own = registrable_domain(domain)
+    # The child's own NS set and the parent's delegation: either may be all a lame or a
+    # half-migrated zone shows, and both are operators the domain depends on.
+    ns_hosts = dict.fromkeys([*domain_evidence.ns_hosts, *domain_evidence.delegated_ns_hosts])
     dns = [
-        _host(context, evidence, ns_host, EndpointRole.DNS, PatternKind.NS)
-        for ns_host in domain_evidence.ns_hosts
+        _host(context, evidence, ns_host, EndpointRole.DNS, PatternKind.NS) for ns_host in ns_hosts
     ]
     in_house = [a for a in dns if _is_self_hosted(a.subject, own, a)]
     mail = [

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
+from cloudaudit.discovery.models import Signal
 from cloudaudit.model import Model
 
 
@@ -142,6 +143,17 @@ class DependencyKind(StrEnum):
     CERTIFICATE = "certificate"  # a party that validates or issues its certificates (ACME, DCV)
 
 
+class Dependency(Model):
+    """A vendor relationship a record proves without carrying traffic: not hosting."""
+
+    subject: str = Field(description="The owner name of the record that shows it.")
+    provider: str = Field(description="Catalogue provider id.")
+    kind: DependencyKind
+    signal: Signal
+    service: str | None = None
+    evidence: tuple[EvidenceItem, ...] = ()
+
+
 class ServiceAttribution(Model):
     service: str
     endpoints: tuple[EndpointAttribution, ...] = ()
@@ -170,6 +182,9 @@ class AttributionResult(Model):
     snapshot: SnapshotInfo
     services: tuple[ServiceAttribution, ...] = ()
     domains: tuple[DomainAttribution, ...] = ()
+    dependencies: tuple[Dependency, ...] = Field(
+        default=(), description="Vendors shown by records that serve no traffic."
+    )
     providers: dict[str, ProviderSummary] = Field(
         default_factory=dict, description="Every provider referenced above, by id."
     )

@@ -6,6 +6,7 @@ import os
 
 from pydantic import Field
 
+from cloudaudit.discovery.models import Signal
 from cloudaudit.model import Model
 
 #: Subdomains probed under every apex: where websites, mail and apps commonly live.
@@ -13,6 +14,7 @@ DEFAULT_SUBDOMAINS: tuple[str, ...] = (
     "www", "mail", "smtp", "imap", "webmail", "autodiscover", "autoconfig", "api", "app",
     "shop", "store", "status", "blog", "docs", "help", "support", "portal", "login", "sso",
     "auth", "cdn", "static", "assets", "vpn", "remote", "matrix", "chat", "git", "ftp", "m",
+    "mta-sts",
 )  # fmt: skip
 
 #: Well-known SRV names: federation, chat, voice, mail client configuration (RFC 6186, 8314).
@@ -21,7 +23,27 @@ DEFAULT_SRV_NAMES: tuple[str, ...] = (
     "_sip._tls", "_sip._tcp", "_sip._udp", "_sips._tcp", "_autodiscover._tcp",
     "_submissions._tcp", "_submission._tcp", "_imaps._tcp", "_imap._tcp", "_pop3s._tcp",
     "_caldavs._tcp", "_carddavs._tcp", "_ldap._tcp", "_kerberos._udp",
+    "_sipfederationtls._tcp",
 )  # fmt: skip
+
+#: DKIM selectors that senders and suites publish at fixed names: Microsoft 365, Google
+#: Workspace, SendGrid, Mailchimp and Mandrill, Mailgun, Brevo, Zoho, Fastmail, Proton,
+#: iCloud, Zendesk, Campaign Monitor, Mailjet, MailerLite, Klaviyo, Constant Contact, and the
+#: generic names many on-premises signers use. Selectors with a per-customer part (Postmark's
+#: dated ones, HubSpot's numbered ones) cannot be guessed and are found in zone files only.
+DEFAULT_DKIM_SELECTORS: tuple[str, ...] = (
+    "selector1", "selector2", "google", "s1", "s2", "smtpapi", "k1", "k2", "k3", "mandrill",
+    "krs", "mx", "mail", "brevo1", "brevo2", "zoho", "zmail", "fm1", "fm2", "fm3",
+    "protonmail", "protonmail2", "protonmail3", "sig1", "zendesk1", "zendesk2", "cm",
+    "mailjet", "ml", "mlsend", "mlsend2", "kl", "kl2", "ctct1", "ctct2", "default", "dkim",
+)  # fmt: skip
+
+#: TXT names under every apex where mail policy vendors show (RFC 8461, 8460, BIMI draft).
+MAIL_POLICY_NAMES: tuple[tuple[str, Signal], ...] = (
+    ("_mta-sts", Signal.MTA_STS),
+    ("_smtp._tls", Signal.TLS_REPORTS),
+    ("default._bimi", Signal.BIMI),
+)
 
 
 class ScanConfig(Model):
@@ -34,6 +56,10 @@ class ScanConfig(Model):
     rate_limit: float | None = Field(default=None, gt=0, description="Queries per second cap.")
     subdomains: tuple[str, ...] = DEFAULT_SUBDOMAINS
     srv_names: tuple[str, ...] = DEFAULT_SRV_NAMES
+    dkim_selectors: tuple[str, ...] = DEFAULT_DKIM_SELECTORS
+    acme_challenge: bool = Field(
+        default=True, description="Ask _acme-challenge.<name> of every apex, probe and endpoint."
+    )
     max_chain: int = Field(default=16, ge=1, description="CNAME hops before chain_too_long.")
     max_records: int = Field(default=64, ge=1, description="Records kept per answer.")
     max_value_length: int = Field(default=2048, ge=64, description="Characters kept per value.")

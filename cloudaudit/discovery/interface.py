@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -59,5 +60,11 @@ class DnsBackend(Protocol):
     """Asks a question and reports what came back; never raises for DNS failures."""
 
     async def ask(self, name: str, rdtype: str) -> RawAnswer: ...
+
+    async def referral(self, name: str, parent_servers: Sequence[str]) -> RawAnswer:
+        """The NS set the parent zone delegates ``name`` to, asked of the parent's own
+        servers without recursion: what a resolver is told before it reaches the child, so
+        known even when the child's servers are lame. Records are the NS records found."""
+        ...
 
     async def close(self) -> None: ...

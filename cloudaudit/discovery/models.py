@@ -83,6 +83,10 @@ class HostEvidence(Model):
     hostname: str
     a: DnsQuery
     aaaa: DnsQuery
+    acme_challenge: DnsQuery | None = Field(
+        default=None,
+        description="TXT at _acme-challenge.<host> of an endpoint, kept when it shows anything.",
+    )
 
     @property
     def addresses(self) -> tuple[str, ...]:
@@ -122,6 +126,28 @@ class SpfEvidence(Model):
     senders: tuple[str, ...] = Field(default=(), description="Every include/redirect domain.")
 
 
+class Signal(StrEnum):
+    """Where in the DNS a vendor relationship shows without the vendor carrying traffic."""
+
+    VERIFICATION = "verification"  # a domain-verification TXT token at the apex
+    DKIM = "dkim"  # a DKIM key at a guessable selector, often a CNAME to the sender
+    DMARC_REPORTS = "dmarc_reports"  # a DMARC rua/ruf address, or _dmarc delegated by CNAME
+    TLS_REPORTS = "tls_reports"  # a TLS-RPT rua address (RFC 8460)
+    MTA_STS = "mta_sts"  # the MTA-STS policy record, often delegated by CNAME (RFC 8461)
+    BIMI = "bimi"  # a BIMI logo or certificate URL
+    ACME_CHALLENGE = "acme_challenge"  # _acme-challenge delegated to a validation service
+    CAA = "caa"  # a certificate authority a CAA record allows to issue
+    SRV = "srv"  # an SRV target (federation, chat, voice, client configuration)
+    RECORD = "record"  # an underscore name a zone file lists (validation CNAME, DKIM key)
+
+
+class SignalEvidence(Model):
+    """One TXT question at a name where vendors show (``_dmarc`` and apex TXT live beside)."""
+
+    signal: Signal
+    query: DnsQuery
+
+
 class SrvEvidence(Model):
     query: DnsQuery
     targets: tuple[str, ...] = ()
@@ -133,14 +159,23 @@ class DomainEvidence(Model):
     domain: str
     soa: DnsQuery
     ns: DnsQuery
+    delegation: DnsQuery | None = Field(
+        default=None,
+        description="NS the parent zone's servers delegate the domain to, asked directly.",
+    )
     mx: DnsQuery
     txt: DnsQuery
     dmarc: DnsQuery
     caa: DnsQuery
     spf: SpfEvidence | None = None
     srv: tuple[SrvEvidence, ...] = ()
+    signals: tuple[SignalEvidence, ...] = Field(
+        default=(),
+        description="DKIM, MTA-STS, TLS-RPT, BIMI and _acme-challenge answers that show data.",
+    )
     subdomains: tuple[str, ...] = Field(default=(), description="Probed names that exist.")
-    ns_hosts: tuple[str, ...] = ()
+    ns_hosts: tuple[str, ...] = Field(default=(), description="The child's own NS set.")
+    delegated_ns_hosts: tuple[str, ...] = Field(default=(), description="The parent's NS set.")
     mx_hosts: tuple[str, ...] = ()
 
 
@@ -164,6 +199,9 @@ class ScanEvidence(Model):
     domains: tuple[DomainEvidence, ...] = ()
     hosts: dict[str, HostEvidence] = Field(
         default_factory=dict, description="Every hostname resolved, keyed by its A-label name."
+    )
+    records: tuple[SignalEvidence, ...] = Field(
+        default=(), description="The inventory's record names (underscore names), each asked."
     )
     stats: ScanStats = ScanStats()
     interrupted: bool = False

@@ -311,6 +311,62 @@ class NetworkBackend:
         response = await dns.asyncquery.tcp(query, address, port=port, timeout=self.timeout)
         return _read_answer(response.to_wire(), question, rdtype), Transport.TCP
 
+    async def referral(self, name: str, parent_servers: Sequence[str]) -> RawAnswer:
+        if not parent_servers:
+            return RawAnswer(
+                outcome=Outcome.NETWORK_ERROR, detail="no address for the parent's name servers"
+            )
+        started = time.perf_counter()
+        try:
+            query = dns.message.make_query(name, "NS")
+        except (dns.exception.DNSException, ValueError) as exc:
+            return RawAnswer(outcome=Outcome.MALFORMED, detail=f"cannot ask for {name!r}: {exc}")
+        query.flags &= ~dns.flags.RD
+        outcome, detail, attempts = Outcome.TIMEOUT, "no answer", 0
+        for address in parent_servers[: self.retries + 1]:
+            attempts += 1
+            if self.rate:
+                await self.rate.wait()
+            self.queries_sent += 1
+            try:
+                async with self.semaphore:
+                    response, used_tcp = await dns.asyncquery.udp_with_fallback(
+                        query, address, timeout=self.timeout
+                    )
+            except TimeoutError:
+                outcome, detail = Outcome.TIMEOUT, f"{address}: no answer within {self.timeout:g}s"
+                continue
+            except OSError as exc:
+                outcome, detail = Outcome.NETWORK_ERROR, f"{address}: {exc.strerror or exc}"
+                continue
+            except dns.exception.DNSException as exc:
+                outcome, detail = Outcome.MALFORMED, f"{address}: {exc or type(exc).__name__}"
+                continue
+            owner = dns.name.from_text(name)
+            records = [
+                raw_record(name, rrset.ttl, rdata)
+                for section in (response.answer, response.authority)
+                for rrset in section
+                if rrset.rdtype == dns.rdatatype.NS and rrset.name == owner
+                for rdata in rrset
+            ]
+            return RawAnswer(
+                outcome=_RCODE_OUTCOME.get(int(response.rcode()), Outcome.SERVFAIL),
+                records=records,
+                resolver=address,
+                transport=Transport.TCP if used_tcp else Transport.UDP,
+                truncated=used_tcp,
+                attempts=attempts,
+                elapsed_ms=(time.perf_counter() - started) * 1000,
+                detail="asked the parent zone's server without recursion",
+            )
+        return RawAnswer(
+            outcome=outcome,
+            attempts=attempts,
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+            detail=detail,
+        )
+
     async def close(self) -> None:
         for channel in self.channels.values():
             if channel.transport is not None:

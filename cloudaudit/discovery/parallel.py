@@ -65,7 +65,7 @@ async def resolve_hosts(names: Sequence[str], config: ScanConfig) -> HostShard:
     backend = NetworkBackend.from_config(config)
     walker = Discovery(backend, config)
     try:
-        hosts = await bounded(names, config.concurrency, walker.host)
+        hosts = await bounded(names, config.concurrency, walker.endpoint_host)
     finally:
         await backend.close()
     totals = ShardTotals(queries_sent=backend.queries_sent, cache_hits=walker.cache_hits)

@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar, cast
 import dns.zone
 
 from cloudaudit._version import __version__
-from cloudaudit.discovery.config import ScanConfig
+from cloudaudit.discovery.config import MAIL_POLICY_NAMES, ScanConfig
 from cloudaudit.discovery.interface import DnsBackend, RawAnswer, RawRecord
 from cloudaudit.discovery.models import (
     CnameHop,
@@ -29,6 +29,8 @@ from cloudaudit.discovery.models import (
     Outcome,
     ScanEvidence,
     ScanStats,
+    Signal,
+    SignalEvidence,
     SpfEvidence,
     SpfNode,
     SrvEvidence,
@@ -48,6 +50,8 @@ V = TypeVar("V")
 T = TypeVar("T")
 R = TypeVar("R")
 _SPF_MAX_DEPTH = 12
+_PARENT_SERVERS = 3  # of the parent's name servers resolved for a referral
+_SRV_PROTOCOLS = frozenset({"_tcp", "_udp", "_tls", "_sctp"})
 
 
 class _Memo(Generic[K, V]):
@@ -199,16 +203,84 @@ class Discovery:
             raise
         return HostEvidence(hostname=name, a=a, aaaa=await aaaa)
 
+    async def endpoint_host(self, name: str) -> HostEvidence:
+        """An inventory endpoint: its addresses and, if it exists, its ACME delegation."""
+        host = await self.host(name)
+        if not self.config.acme_challenge or not _exists(host):
+            return host
+        acme = await self.lookup(f"_acme-challenge.{name}", "TXT")
+        return host.model_copy(update={"acme_challenge": acme}) if _shows(acme) else host
+
+    async def signals(self, domain: str, names: Sequence[str]) -> tuple[SignalEvidence, ...]:
+        """The TXT names under ``domain`` where vendors show; ``names`` get their
+        _acme-challenge asked. Only answers that show something are kept."""
+        asked = [
+            *(
+                (f"{selector}._domainkey.{domain}", Signal.DKIM)
+                for selector in self.config.dkim_selectors
+            ),
+            *((f"{label}.{domain}", signal) for label, signal in MAIL_POLICY_NAMES),
+            *(
+                (f"_acme-challenge.{name}", Signal.ACME_CHALLENGE)
+                for name in names
+                if self.config.acme_challenge
+            ),
+        ]
+        queries = await asyncio.gather(*(self.lookup(name, "TXT") for name, _ in asked))
+        return tuple(
+            SignalEvidence(signal=signal, query=query)
+            for (_, signal), query in zip(asked, queries, strict=True)
+            if _shows(query)
+        )
+
+    async def record(self, name: str) -> SignalEvidence:
+        """A record name the inventory gives: asked and kept whatever the answer. A service
+        name (``_sip._tls.example.org``) is asked for its SRV, any other for its TXT."""
+        labels = name.split(".")
+        rdtype = "SRV" if len(labels) > 2 and labels[1] in _SRV_PROTOCOLS else "TXT"
+        return SignalEvidence(signal=Signal.RECORD, query=await self.lookup(name, rdtype))
+
+    async def delegation(self, domain: str) -> DnsQuery:
+        """The parent zone's NS set for ``domain``, asked of the parent's servers directly."""
+        started = time.perf_counter()
+        labels = domain.split(".")
+        servers: list[str] = []
+        for depth in range(1, len(labels)):
+            parent = ".".join(labels[depth:])
+            parent_ns = await self.lookup(parent, "NS")
+            hosts = [r.value.rstrip(".").lower() for r in parent_ns.records if r.rtype == "NS"]
+            if hosts:
+                resolved = await asyncio.gather(*(self.host(h) for h in hosts[:_PARENT_SERVERS]))
+                servers = [a for host in resolved for a in host.addresses]
+                break
+        raw = await self.backend.referral(domain, servers)
+        records = [r for r in raw.records if r.rtype == "NS"]
+        outcome = _classify(raw, bool(records))
+        return make_query(
+            domain,
+            "NS",
+            outcome,
+            raw,
+            [],
+            records,
+            attempts=raw.attempts,
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+            max_records=self.config.max_records,
+            max_value_length=self.config.max_value_length,
+        )
+
     async def domain(self, domain: str) -> DomainEvidence:
-        soa, ns, mx, txt, dmarc, caa = await asyncio.gather(
+        soa, ns, delegation, mx, txt, dmarc, caa = await asyncio.gather(
             self.lookup(domain, "SOA"),
             self.lookup(domain, "NS"),
+            self.delegation(domain),
             self.lookup(domain, "MX"),
             self.lookup(domain, "TXT"),
             self.lookup(f"_dmarc.{domain}", "TXT"),
             self.lookup(domain, "CAA"),
         )
         ns_hosts = target_names(ns)
+        delegated_ns_hosts = target_names(delegation)
         mx_hosts = target_names(mx)
         srv_queries = await asyncio.gather(
             *(self.lookup(f"{label}.{domain}", "SRV") for label in self.config.srv_names)
@@ -219,23 +291,32 @@ class Discovery:
             if q.outcome is not Outcome.NXDOMAIN
         )
         probed = [domain, *(f"{label}.{domain}" for label in self.config.subdomains)]
-        wanted = [*ns_hosts, *mx_hosts, *(t for s in srv for t in s.targets), *probed]
+        wanted = [
+            *ns_hosts,
+            *delegated_ns_hosts,
+            *mx_hosts,
+            *(t for s in srv for t in s.targets),
+            *probed,
+        ]
         results = await asyncio.gather(*(self.host(name) for name in dict.fromkeys(wanted)))
         by_name = {h.hostname: h for h in results}
         subdomains = tuple(n for n in probed if _exists(by_name[n]))
-        spf = await self.spf(domain, txt)
+        spf, signals = await asyncio.gather(self.spf(domain, txt), self.signals(domain, subdomains))
         return DomainEvidence(
             domain=domain,
             soa=soa,
             ns=ns,
+            delegation=delegation,
             mx=mx,
             txt=txt,
             dmarc=dmarc,
             caa=caa,
             spf=spf,
             srv=srv,
+            signals=signals,
             subdomains=subdomains,
             ns_hosts=tuple(ns_hosts),
+            delegated_ns_hosts=tuple(delegated_ns_hosts),
             mx_hosts=tuple(mx_hosts),
         )
 
@@ -334,6 +415,11 @@ def _endpoint_hosts(inventory: Inventory) -> list[str]:
     )
 
 
+def _shows(query: DnsQuery) -> bool:
+    """A signal worth keeping: data, a CNAME, or a failure (its truth unknown)."""
+    return bool(query.records or query.cname_chain) or query.outcome.is_failure
+
+
 def _exists(host: HostEvidence) -> bool:
     """A probed name exists when it has data, a CNAME, or its fate is unknown (failure)."""
     return any(
@@ -374,12 +460,15 @@ async def discover(
     async def helped(pool: Helpers, index: int) -> HostShard | None:
         shard = await pool.result(index)
         if shard is None:  # the helper failed: resolve its share here, lose nothing
-            await bounded(pool.shares[index], host_limit, walker.host, advance)
+            recovered.extend(
+                await bounded(pool.shares[index], host_limit, walker.endpoint_host, advance)
+            )
             return None
         advance(len(shard.hosts))
         return shard
 
     shards: list[HostShard] = []
+    recovered: list[HostEvidence] = []  # shares of failed helpers, resolved here
     pool: Helpers | None = None
     try:
         domain_results = await bounded(inventory.domains, domain_limit, walker.domain, advance)
@@ -391,16 +480,19 @@ async def discover(
             pool = Helpers(shares[1:], config)
             await pool.start()
         outcomes = await asyncio.gather(
-            bounded(shares[0], host_limit, walker.host, advance),
+            bounded(shares[0], host_limit, walker.endpoint_host, advance),
             *(helped(pool, index) for index in range(len(shares) - 1) if pool),
         )
+        own_hosts = cast(list[HostEvidence], outcomes[0])
         shards = [shard for shard in outcomes[1:] if isinstance(shard, HostShard)]
+        records = await bounded(inventory.record_names, host_limit, walker.record)
     finally:
         if pool is not None:
             pool.close()
         await backend.close()
     helped_hosts = [host for shard in shards for host in shard.hosts]
-    walker.hosts.done.update((host.hostname, host) for host in helped_hosts)
+    resolved_here = [*own_hosts, *recovered]
+    walker.hosts.done.update((host.hostname, host) for host in [*resolved_here, *helped_hosts])
     domains = tuple(domain_results)
     probed = {f"{label}.{d.domain}" for d in domains for label in config.subdomains}
     probed |= {d.domain for d in domains}
@@ -411,7 +503,12 @@ async def discover(
             continue  # a probe that found nothing is not a host of the estate
         hosts[name] = host
     queries = list(walker.lookups.done.values())
-    queries += [query for host in helped_hosts for query in (host.a, host.aaaa)]
+    queries += [
+        query
+        for host in helped_hosts
+        for query in (host.a, host.aaaa, host.acme_challenge)
+        if query is not None
+    ]
     sent = int(getattr(backend, "queries_sent", len(walker.lookups.done)))
     return ScanEvidence(
         tool_version=__version__,
@@ -422,6 +519,7 @@ async def discover(
         inventory=inventory,
         domains=domains,
         hosts=hosts,
+        records=tuple(records),
         stats=ScanStats(
             queries=sent + sum(shard.totals.queries_sent for shard in shards),
             cache_hits=walker.cache_hits + sum(shard.totals.cache_hits for shard in shards),

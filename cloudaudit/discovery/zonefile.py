@@ -7,6 +7,8 @@ even though no address is known.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import dns.name
 import dns.node
 import dns.rdataclass
@@ -65,6 +67,30 @@ class ZoneBackend:
         records = [raw_record(owner, rdataset.ttl, rdata) for rdata in rdataset]
         return RawAnswer(
             outcome=Outcome.ANSWER, records=records, transport=Transport.ZONE, resolver="zone"
+        )
+
+    async def referral(self, name: str, parent_servers: Sequence[str]) -> RawAnswer:
+        """The delegation NS records in the closest zone above ``name``'s own zone."""
+        self.queries_sent += 1
+        qname = dns.name.from_text(name)
+        for zone in self.zones:
+            assert zone.origin is not None
+            if not qname.is_subdomain(zone.origin) or qname == zone.origin:
+                continue
+            node = zone.get_node(qname)
+            rdataset = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.NS) if node else None
+            if rdataset is None:
+                return RawAnswer(outcome=Outcome.NXDOMAIN if node is None else Outcome.NODATA,
+                                 transport=Transport.ZONE, resolver="zone")  # fmt: skip
+            records = [raw_record(name, rdataset.ttl, rdata) for rdata in rdataset]
+            return RawAnswer(
+                outcome=Outcome.ANSWER, records=records, transport=Transport.ZONE, resolver="zone"
+            )
+        return RawAnswer(
+            outcome=Outcome.OFFLINE,
+            transport=Transport.ZONE,
+            resolver="zone",
+            detail="the parent zone is not among the audited zones",
         )
 
     async def close(self) -> None:

@@ -313,16 +313,20 @@ def _failing_line(text: str, reported: int, origin: str | None) -> int:
 def inventory_from_zones(
     paths: Sequence[Path | str], base: Inventory | None = None
 ) -> tuple[Inventory, list[dns.zone.Zone]]:
-    """Zones to audit offline: their origins join ``base``'s domains (or form a new inventory)."""
+    """Zones to audit: their origins, mail domains and delegated children join ``base``'s
+    domains (or form a new inventory), their hosts its services, their underscore names its
+    record names."""
     zones = [read_zone(path) for path in paths]
-    origins = [zone.origin.to_text(omit_final_dot=True).lower() for zone in zones if zone.origin]
+    origins = [name for zone in zones for name in zone_domains(zone)]
     source = ", ".join(str(p) for p in paths)
     base = base or inventory_from_domains(origins, source=source)
     known = {endpoint.host for service in base.services for endpoint in service.endpoints}
     owners = [name for zone in zones for name in zone_hosts(zone) if name not in known]
+    records = [name for zone in zones for name in zone_record_names(zone)]
     inventory = base.model_copy(
         update={
             "domains": tuple(dict.fromkeys([*base.domains, *origins])),
+            "record_names": tuple(dict.fromkeys([*base.record_names, *records])),
             "services": (
                 *base.services,
                 *(Service(name=name, endpoints=(parse_endpoint(name),)) for name in owners),
@@ -334,16 +338,53 @@ def inventory_from_zones(
 
 #: Owner records that make a name an endpoint someone reaches (or a vendor's CNAME target).
 _ENDPOINT_TYPES = (dns.rdatatype.A, dns.rdatatype.AAAA, dns.rdatatype.CNAME)
+_RECORD_TYPES = (dns.rdatatype.CNAME, dns.rdatatype.TXT, dns.rdatatype.SRV)
+_DOMAIN_TYPES = (dns.rdatatype.MX, dns.rdatatype.NS)
 
 
 def zone_hosts(zone: dns.zone.Zone) -> list[str]:
     """Every owner in ``zone`` with an address or CNAME, whatever its label; a wildcard owner
-    is represented by a probe name under it, as a resolver would answer any such name."""
+    is represented by a probe name under it, as a resolver would answer any such name.
+    Underscore names are attribute leaves, not hosts (RFC 8552): see ``zone_record_names``."""
     hosts = []
     for name, node in zone.nodes.items():
         if not any(node.get_rdataset(dns.rdataclass.IN, rdtype) for rdtype in _ENDPOINT_TYPES):
+            continue
+        if _underscored(name):
             continue
         if name.is_wild():
             name = dns.name.Name((b"wildcard-probe", *name.labels[1:]))
         hosts.append(name.to_text(omit_final_dot=True).lower())
     return sorted(set(hosts))
+
+
+def zone_domains(zone: dns.zone.Zone) -> list[str]:
+    """The zone's origin, then every owner with MX (a mail domain) or NS (a delegated child
+    zone): each is walked like an apex, for its mail, name servers and policy records."""
+    assert zone.origin is not None
+    owners = [
+        name
+        for name, node in zone.nodes.items()
+        if name != zone.origin
+        and not name.is_wild()
+        and not _underscored(name)
+        and any(node.get_rdataset(dns.rdataclass.IN, t) for t in _DOMAIN_TYPES)
+    ]
+    names = [name.to_text(omit_final_dot=True).lower() for name in [zone.origin, *owners]]
+    return [names[0], *sorted(set(names[1:]))]
+
+
+def zone_record_names(zone: dns.zone.Zone) -> list[str]:
+    """Every underscore owner in ``zone`` with a CNAME or TXT: DKIM keys, certificate
+    validation delegations and verification tokens, which show vendors but serve no one."""
+    names = [
+        name.to_text(omit_final_dot=True).lower()
+        for name, node in zone.nodes.items()
+        if _underscored(name)
+        and any(node.get_rdataset(dns.rdataclass.IN, t) for t in _RECORD_TYPES)
+    ]
+    return sorted(set(names))
+
+
+def _underscored(name: dns.name.Name) -> bool:
+    return any(label.startswith(b"_") for label in name.labels)

@@ -65,5 +65,10 @@ class Inventory(Model):
     organisation: str = "unnamed organisation"
     domains: tuple[str, ...] = Field(default=(), description="Apex names to walk, A-labels.")
     services: tuple[Service, ...] = ()
+    record_names: tuple[str, ...] = Field(
+        default=(),
+        description="Underscore names a zone file lists (DKIM keys, validation delegations):"
+        " looked up for the vendors they show, never audited as services.",
+    )
     source: str = Field(default="<arguments>", description="Where the inventory was read from.")
     digest: str = Field(default="", description="sha256 of the normalised inventory content.")

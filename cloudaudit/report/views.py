@@ -17,6 +17,7 @@ from cloudaudit.attribution.models import EndpointAttribution, LookupResult
 from cloudaudit.attribution.status import RangesStatus
 from cloudaudit.discovery.models import DnsQuery, ScanEvidence
 from cloudaudit.errors import CloudauditError
+from cloudaudit.inventory.names import registrable_domain
 from cloudaudit.report.document import BarChart, Cell, Document, Section
 from cloudaudit.report.schema import AuditReport
 
@@ -177,7 +178,33 @@ def _register_rows(report: AuditReport) -> list[tuple[Cell, ...]]:
                     "no alternative in use" if alone else "alternative in use",
                 )
             )
+    for vendor, domains in _dependency_vendors(report).items():
+        summary = providers.get(vendor)
+        for domain, kinds in sorted(domains.items()):
+            rows.append(
+                (
+                    f"{domain} ({', '.join(sorted(kinds))})",
+                    None,
+                    summary.name if summary else vendor,
+                    ", ".join(k.value for k in summary.kinds) if summary else None,
+                    summary.headquarters if summary else None,
+                    summary.jurisdiction if summary else None,
+                    summary.cloud_act if summary else None,
+                    "indeterminate",
+                    "not assessed",
+                )
+            )
     return rows
+
+
+def _dependency_vendors(report: AuditReport) -> dict[str, dict[str, set[str]]]:
+    """Vendor → organisation domain → dependency kinds, from records that carry no traffic."""
+    vendors: dict[str, dict[str, set[str]]] = {}
+    for dependency in report.attribution.dependencies:
+        domain = registrable_domain(dependency.subject)
+        kinds = vendors.setdefault(dependency.provider, {}).setdefault(domain, set())
+        kinds.add(dependency.kind.value)
+    return dict(sorted(vendors.items()))
 
 
 def report_view(report: AuditReport) -> Document:
@@ -255,6 +282,24 @@ def report_view(report: AuditReport) -> Document:
             for d in evidence.domains
         ),
     )
+    dependencies = Section(
+        title="Vendor relationships shown by records that serve no traffic",
+        key="dependencies",
+        note="Verification tokens, DKIM keys, report addresses, certificate validation and"
+        " CAA: third parties to list, not where services run.",
+        headers=("Record", "Vendor", "Kind", "Signal", "Service", "Evidence"),
+        rows=tuple(
+            (
+                d.subject,
+                d.provider,
+                d.kind.value,
+                d.signal.value,
+                d.service,
+                "; ".join(item.detail for item in d.evidence),
+            )
+            for d in report.attribution.dependencies
+        ),
+    )
     register = Section(
         title="Register of information: ICT third-party providers per service (DORA)",
         key="register",
@@ -289,6 +334,7 @@ def report_view(report: AuditReport) -> Document:
             Section("Mail senders (SPF)", _ENDPOINT_HEADERS, tuple(sender_rows), key="senders"),
             Section("Web hosts found", _ENDPOINT_HEADERS, tuple(web_rows), key="web"),
             records,
+            dependencies,
             register,
             *(s for s in evidence_document.sections if s.key == "failures"),
         ),

@@ -149,7 +149,9 @@ def test_a_chain_ending_in_nodata_costs_one_query_when_the_resolver_proves_it(
     inventory = parse_inventory(
         '[[services]]\nname = "probe"\nendpoints = ["tov4.other"]\n', "probe.toml"
     )
-    config = ScanConfig(resolvers=(lab.resolver,), retries=0, subdomains=(), srv_names=())
+    config = ScanConfig(
+        resolvers=(lab.resolver,), retries=0, subdomains=(), srv_names=(), acme_challenge=False
+    )
     evidence = run_scan(inventory, config)
     host = evidence.hosts["tov4.other"]
     assert host.aaaa.outcome is Outcome.NODATA
@@ -281,13 +283,16 @@ def test_helper_processes_give_the_same_evidence_and_a_failed_helper_loses_nothi
                 host.aaaa.outcome,
                 host.addresses,
                 tuple((hop.name, hop.target) for hop in host.cname_chain),
+                host.acme_challenge.outcome if host.acme_challenge else None,
             )
             for name, host in evidence.hosts.items()
         }
 
     assert len(shared.hosts) == 130
     assert summary(shared) == summary(alone)
-    assert shared.stats.queries == alone.stats.queries == 260
+    existing = sum(1 for host in alone.hosts.values() if host.addresses or host.cname_chain)
+    assert existing == 120  # each also has its _acme-challenge asked
+    assert shared.stats.queries == alone.stats.queries == 2 * 130 + existing
     assert summary(shared)["h125.many.example"][0] is Outcome.NXDOMAIN
     assert shared.stats.failures == alone.stats.failures == 0
     running = []

@@ -34,6 +34,12 @@ import dns.rrset
 KNOTD = shutil.which("knotd") or "/usr/sbin/knotd"
 UNBOUND = shutil.which("unbound") or "/usr/sbin/unbound"
 _NS_NAME = "ns.nic.lab."
+_SECOND_NS_NAME = "ns2.nic.lab."
+_NOT_LOOPBACK = "\n".join(
+    f"  do-not-query-address: {network}"
+    for network in ("0.0.0.0/2", "64.0.0.0/3", "96.0.0.0/4", "112.0.0.0/5", "120.0.0.0/6",
+                    "124.0.0.0/7", "126.0.0.0/8", "128.0.0.0/1")
+)  # fmt: skip
 _lab_numbers = itertools.count(1)
 
 
@@ -74,14 +80,25 @@ def _parent(origin: str, origins: set[str]) -> str:
 class DnsLab:
     """Knot (authoritative, root and children) and Unbound (recursive) on loopback."""
 
-    def __init__(self, zones: Mapping[str, str], *, broken_zones: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        zones: Mapping[str, str],
+        *,
+        broken_zones: tuple[str, ...] = (),
+        second_server_zones: tuple[str, ...] = (),
+    ) -> None:
+        """``second_server_zones`` are served by a second authoritative server (Knot on .3,
+        ``ns2.nic.lab``) instead of the first: a parent and its child on different servers,
+        so the parent's servers answer for the child with a referral, as on the internet."""
         self.number = _free_subnet()
         self.auth_address = f"127.77.{self.number}.1"
+        self.second_auth_address = f"127.77.{self.number}.3"
         self.resolver_address = f"127.77.{self.number}.2"
         self.dead_address = f"127.77.{self.number}.9"  # nothing ever listens here
         self.refused_name = "www.refused.lab"  # Unbound answers REFUSED below refused.lab.
         self.zones = {self._absolute(k): v for k, v in zones.items()}
         self.broken_zones = tuple(self._absolute(z) for z in broken_zones)
+        self.second_server_zones = frozenset(self._absolute(z) for z in second_server_zones)
         self.directory = Path(tempfile.mkdtemp(prefix="cloudaudit-dnslab-"))
         self.processes: list[subprocess.Popen[bytes]] = []
 
@@ -109,19 +126,21 @@ class DnsLab:
         texts: dict[str, list[str]] = {o: [] for o in origins}
         for origin in origins:
             own_ns = _apex_ns(self.zones.get(origin, ""))
+            server = _SECOND_NS_NAME if origin in self.second_server_zones else _NS_NAME
             texts[origin] += [
                 f"$ORIGIN {origin}",
-                f"@ 3600 IN SOA {_NS_NAME} hostmaster.nic.lab. 1 3600 600 86400 60",
+                f"@ 3600 IN SOA {server} hostmaster.nic.lab. 1 3600 600 86400 60",
             ]
             if not own_ns:
-                texts[origin].append(f"@ 3600 IN NS {_NS_NAME}")
+                texts[origin].append(f"@ 3600 IN NS {server}")
             if origin != ".":
                 # A zone that names its own name servers is delegated to them (they must
                 # resolve to {auth} inside the lab); the others to the lab's server.
                 parent = texts[_parent(origin, origins)]
-                parent += [f"{origin} 3600 IN NS {ns}" for ns in own_ns or [_NS_NAME]]
-        texts["lab."].append(f"{_NS_NAME} 3600 IN A {self.auth_address}")
-        texts["."].append(f"{_NS_NAME} 3600 IN A {self.auth_address}")  # glue for lab.
+                parent += [f"{origin} 3600 IN NS {ns}" for ns in own_ns or [server]]
+        for glue in (texts["lab."], texts["."]):  # the root holds glue for lab.
+            glue.append(f"{_NS_NAME} 3600 IN A {self.auth_address}")
+            glue.append(f"{_SECOND_NS_NAME} 3600 IN A {self.second_auth_address}")
         for origin, body in self.zones.items():
             body = body.replace("{dead}", self.dead_address).replace("{auth}", self.auth_address)
             texts[origin] += [f"$ORIGIN {origin}", body]
@@ -135,40 +154,21 @@ class DnsLab:
     def start(self) -> DnsLab:
         zone_dir = self.directory / "zones"
         zone_dir.mkdir()
-        (self.directory / "db").mkdir()
-        zone_entries = []
+        zone_entries: dict[bool, list[str]] = {False: [], True: []}
         for index, (origin, text) in enumerate(sorted(self._zone_texts().items())):
             path = zone_dir / f"z{index}.zone"
             path.write_text(text, encoding="utf-8")
-            zone_entries.append(f'  - domain: "{origin}"\n    file: "{path}"')
+            second = origin in self.second_server_zones
+            zone_entries[second].append(f'  - domain: "{origin}"\n    file: "{path}"')
         for index, origin in enumerate(self.broken_zones):
             path = zone_dir / f"broken{index}.zone"
             path.write_text("this is not a zone file\n", encoding="utf-8")
-            zone_entries.append(f'  - domain: "{origin}"\n    file: "{path}"')
-        knot_conf = self.directory / "knot.conf"
-        knot_conf.write_text(
-            f"""server:
-  rundir: "{self.directory}"
-  user: root:root
-  listen: {self.auth_address}@53
-database:
-  storage: "{self.directory}/db"
-log:
-  - target: "{self.directory}/knot.log"
-    any: info
-control:
-  listen: "{self.directory}/knot.sock"
-template:
-  - id: default
-    semantic-checks: off
-    zonefile-sync: -1
-    zonefile-load: whole
-    journal-content: none
-zone:
-{chr(10).join(zone_entries)}
-""",
-            encoding="utf-8",
-        )
+            zone_entries[False].append(f'  - domain: "{origin}"\n    file: "{path}"')
+        knot_confs = [self._knot_conf("knot", self.auth_address, zone_entries[False])]
+        if zone_entries[True]:
+            knot_confs.append(
+                self._knot_conf("knot2", self.second_auth_address, zone_entries[True])
+            )
         hints = self.directory / "root.hints"
         hints.write_text(f". 3600000 NS {_NS_NAME}\n{_NS_NAME} 3600000 A {self.auth_address}\n")
         unbound_conf = self.directory / "unbound.conf"
@@ -200,6 +200,8 @@ zone:
   infra-cache-min-rtt: 50
   max-udp-size: 1232
   local-zone: "refused.lab." refuse
+  # Served zones may name servers at public addresses: Unbound must never ask them.
+{_NOT_LOOPBACK}
 remote-control:
   control-enable: yes
   control-interface: "{self.directory}/unbound.ctl"
@@ -207,11 +209,43 @@ remote-control:
 """,
             encoding="utf-8",
         )
-        self._spawn([KNOTD, "-c", str(knot_conf)], "knotd")
+        for index, knot_conf in enumerate(knot_confs):
+            self._spawn([KNOTD, "-c", str(knot_conf)], f"knotd{index or ''}")
         self._wait_for(self.auth_address, ".", "SOA")
+        if len(knot_confs) > 1:
+            self._wait_for(self.second_auth_address, min(self.second_server_zones), "SOA")
         self._spawn([UNBOUND, "-d", "-c", str(unbound_conf)], "unbound")
         self._wait_for(self.resolver_address, "lab.", "SOA")
         return self
+
+    def _knot_conf(self, name: str, address: str, zones: list[str]) -> Path:
+        (self.directory / f"{name}-db").mkdir()
+        path = self.directory / f"{name}.conf"
+        path.write_text(
+            f"""server:
+  rundir: "{self.directory}"
+  pidfile: "{self.directory}/{name}.pid"
+  user: root:root
+  listen: {address}@53
+database:
+  storage: "{self.directory}/{name}-db"
+log:
+  - target: "{self.directory}/{name}.log"
+    any: info
+control:
+  listen: "{self.directory}/{name}.sock"
+template:
+  - id: default
+    semantic-checks: off
+    zonefile-sync: -1
+    zonefile-load: whole
+    journal-content: none
+zone:
+{chr(10).join(zones)}
+""",
+            encoding="utf-8",
+        )
+        return path
 
     def _spawn(self, argv: list[str], name: str) -> None:
         # The child keeps its own descriptor; ours can close at once.

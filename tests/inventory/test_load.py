@@ -15,7 +15,9 @@ from cloudaudit.inventory.load import (
     parse_inventory,
     read_domain_list,
     read_zone,
+    zone_domains,
     zone_hosts,
+    zone_record_names,
 )
 from cloudaudit.inventory.models import Criticality, EndpointKind
 from cloudaudit.inventory.names import normalise_hostname, parse_endpoint, registrable_domain
@@ -194,23 +196,30 @@ def test_every_zone_owner_with_an_address_or_cname_is_audited(tmp_path: Path) ->
         "@ IN MX 10 mx.provider.example.\n@ IN A 192.0.2.1\n"
         "zq7-unguessable IN CNAME app.herokudns.com.\n"
         "s1._domainkey IN CNAME s1.domainkey.u1.wl.sendgrid.net.\n"
+        "_sip._tls IN SRV 100 1 443 sipdir.online.lync.com.\n"
         "*.preview IN CNAME cname.vercel-dns.com.\n"
         'only-txt IN TXT "v=spf1 -all"\n'
         "www IN AAAA 2001:db8::1\n"
+        "lists IN MX 10 mx.lists.example.\n"
+        "child IN NS ns1.operator.example.\n"
     )
-    assert zone_hosts(read_zone(path)) == [
+    zone = read_zone(path)
+    assert zone_hosts(zone) == [
         "estate.example",
-        "s1._domainkey.estate.example",
         "wildcard-probe.preview.estate.example",
         "www.estate.example",
         "zq7-unguessable.estate.example",
     ]
+    assert zone_record_names(zone) == ["_sip._tls.estate.example", "s1._domainkey.estate.example"]
+    assert zone_domains(zone) == ["estate.example", "child.estate.example", "lists.estate.example"]
     given = parse_inventory(
         '[[services]]\nname = "site"\nendpoints = ["www.estate.example"]\n', "inv.toml"
     )
     inventory, _ = inventory_from_zones([path], given)
     hosts = [e.host for service in inventory.services for e in service.endpoints]
     assert hosts.count("www.estate.example") == 1
-    assert "zq7-unguessable.estate.example" in hosts and len(hosts) == 5
+    assert "zq7-unguessable.estate.example" in hosts and len(hosts) == 4
+    assert inventory.record_names == ("_sip._tls.estate.example", "s1._domainkey.estate.example")
     alone, _ = inventory_from_zones([path])
-    assert alone.domains == ("estate.example",) and len(alone.services) == 5
+    assert alone.domains == ("estate.example", "child.estate.example", "lists.estate.example")
+    assert len(alone.services) == 4
