@@ -21,8 +21,8 @@ class PatternHit(NamedTuple):
 
 class NameMatcher:
     """All catalogue patterns compiled once, grouped by kind and indexed by the literal
-    domains they can end in (TXT patterns: by the token's literal ``name=`` prefix), so a
-    name is tried only against patterns that could match it."""
+    domains they can end in (TXT patterns: by the token's literal ``name=`` prefix, or its
+    first letters), so a name is tried only against patterns that could match it."""
 
     def __init__(self, catalogue: Catalogue) -> None:
         self.by_suffix: dict[PatternKind, dict[str, list[_Compiled]]] = defaultdict(dict)
@@ -31,7 +31,7 @@ class NameMatcher:
             for pattern in provider.patterns:
                 entry = (provider, pattern, pattern.compiled)
                 if pattern.kind is PatternKind.TXT:
-                    keys = frozenset(filter(None, [token_prefix(pattern.regex)]))
+                    keys = frozenset(filter(None, [_token_key(pattern.regex)]))
                 else:
                     keys = indexed_suffixes(pattern.regex)
                 for key in keys:
@@ -44,8 +44,7 @@ class NameMatcher:
         the lower-cased string)."""
         by_suffix = self.by_suffix[kind]
         if kind is PatternKind.TXT:
-            equals = name.find("=")
-            keys = [name[: equals + 1]] if equals > 0 else []
+            keys = _token_keys(name)
         else:
             labels = name.rsplit(".", 2)
             keys = [labels[-1], ".".join(labels[-2:])] if len(labels) > 1 else labels
@@ -73,6 +72,8 @@ class NameMatcher:
 
 _Compiled = tuple[Provider, NamePattern, re.Pattern[str]]
 _LITERAL = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
+#: Letters a token pattern without ``=`` in its literal start is indexed by.
+_TOKEN_LEAD = 4
 
 
 def indexed_suffixes(regex: str) -> frozenset[str]:
@@ -95,25 +96,44 @@ def indexed_suffixes(regex: str) -> frozenset[str]:
 
 
 def token_prefix(regex: str) -> str:
-    """The literal ``name=`` a TXT token pattern starts with, or '' if it has none.
+    """The literal text a TXT token pattern starts with, up to and with its first ``=``.
 
     ``'^google-site-verification='`` → ``'google-site-verification='``; ``'^ms=ms\\d+$'`` →
-    ``'ms='``; ``'verification'`` → ``''``.
+    ``'ms='``; ``'^zoom_verify_'`` → ``'zoom_verify_'``; ``'^_?globalsign'`` → ``''`` (the
+    ``_`` is optional); ``'verification'`` → ``''`` (not anchored).
     """
     if not regex.startswith("^"):
         return ""
-    text, position = [], 1
+    text: list[str] = []
+    position = 1
     while position < len(regex):
         char = regex[position]
+        if char in "?*{":
+            return "".join(text[:-1])  # the last character may be absent
         if char == "\\" and position + 1 < len(regex) and regex[position + 1] in ".-_=":
             char, position = regex[position + 1], position + 1
         elif char not in _LITERAL and char != "=":
-            return ""
+            break
         text.append(char)
         position += 1
         if char == "=":
-            return "".join(text)
-    return ""
+            break
+    following = regex[position : position + 1]
+    return "".join(text[:-1] if following in ("?", "*", "{") else text)
+
+
+def _token_keys(text: str) -> list[str]:
+    """The index keys a TXT string can be found under: its ``name=`` and its first letters."""
+    equals = text.find("=")
+    keys = [text[: equals + 1]] if equals > 0 else []
+    return list(dict.fromkeys([*keys, text[:_TOKEN_LEAD]]))
+
+
+def _token_key(regex: str) -> str:
+    lead = token_prefix(regex)
+    if lead.endswith("="):
+        return lead
+    return lead[:_TOKEN_LEAD] if len(lead) >= _TOKEN_LEAD else ""
 
 
 def _branch_suffixes(branch: str) -> set[str]:

@@ -65,7 +65,8 @@ def lookup(
     if any(e.kind is not EndpointKind.IP for e in endpoints):
         from cloudaudit.discovery.runner import run_scan
 
-        evidence = run_scan(inventory, ScanConfig(resolvers=resolvers, subdomains=(), srv_names=()))
+        config = ScanConfig(resolvers=resolvers, subdomains=(), srv_names=(), acme_challenge=False)
+        evidence = run_scan(inventory, config)
     else:
         from datetime import UTC, datetime
 

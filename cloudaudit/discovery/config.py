@@ -58,7 +58,8 @@ class ScanConfig(Model):
     srv_names: tuple[str, ...] = DEFAULT_SRV_NAMES
     dkim_selectors: tuple[str, ...] = DEFAULT_DKIM_SELECTORS
     acme_challenge: bool = Field(
-        default=True, description="Ask _acme-challenge.<name> of every apex, probe and endpoint."
+        default=True,
+        description="Ask _acme-challenge.<host> of every endpoint (apexes and probes always).",
     )
     max_chain: int = Field(default=16, ge=1, description="CNAME hops before chain_too_long.")
     max_records: int = Field(default=64, ge=1, description="Records kept per answer.")

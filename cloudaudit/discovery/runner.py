@@ -220,11 +220,7 @@ class Discovery:
                 for selector in self.config.dkim_selectors
             ),
             *((f"{label}.{domain}", signal) for label, signal in MAIL_POLICY_NAMES),
-            *(
-                (f"_acme-challenge.{name}", Signal.ACME_CHALLENGE)
-                for name in names
-                if self.config.acme_challenge
-            ),
+            *((f"_acme-challenge.{name}", Signal.ACME_CHALLENGE) for name in names),
         ]
         queries = await asyncio.gather(*(self.lookup(name, "TXT") for name, _ in asked))
         return tuple(

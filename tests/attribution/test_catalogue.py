@@ -128,7 +128,8 @@ def test_the_suffix_index_finds_what_trying_every_pattern_finds() -> None:
               "p.hubspot.com", "ns1.ultradns.co.uk", "x.clients.your-server.de",
               "ns2.dnsimple-edge.info", "oxygen.ns.hetzner.de", "robotns3.second-ns.com",
               "x.upsun.app", "ns2.stackit.dns", "mx1.kundenserver.de", "fb.mail.gandi.net",
-              "one.zoho.eu"}  # fmt: skip
+              "one.zoho.eu", "zoom_verify_x", "zoom", "globalsign-domain-verification=1",
+              "read-ai-verification = 1", "ms=", "=ms", "a=b=c"}  # fmt: skip
     for kind in PatternKind:
         for name in sorted(names):
             expected = [
@@ -246,7 +247,10 @@ def test_every_platform_says_what_it_runs_on_or_that_it_is_unpublished() -> None
         (r"^apple\-domain\-verification=", "apple-domain-verification="),
         ("^(?:a|b)=", ""),
         ("verification=", ""),
-        ("^zoom_verify_", ""),
+        ("^zoom_verify_", "zoom_verify_"),
+        ("^_?globalsign-domain-verification=", ""),  # the '_' may be absent
+        (r"^read-ai-verification\s*=", "read-ai-verification"),
+        ("^ab?c=", "a"),
     ],
 )
 def test_the_token_prefix_read_off_a_txt_pattern(regex: str, prefix: str) -> None:
