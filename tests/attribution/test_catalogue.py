@@ -233,6 +233,17 @@ def test_the_schema_rejects_what_the_loader_rejects() -> None:
         jsonschema.validate(document, catalogue_schema())
 
 
+def test_every_vendor_can_be_recognised() -> None:
+    """A vendor with no pattern, ASN or feed is never named, unless a platform runs on it."""
+    underlying = {fact.provider for p in CATALOGUE.providers for fact in p.runs_on}
+    unreachable = [
+        p.id
+        for p in CATALOGUE.providers
+        if not (p.patterns or p.asns or p.feeds) and p.id not in underlying
+    ]
+    assert not unreachable
+
+
 def test_every_platform_says_what_it_runs_on_or_that_it_is_unpublished() -> None:
     platforms = [p for p in CATALOGUE.providers if "paas" in p.kinds]
     silent = [p.id for p in platforms if not p.runs_on and not p.infrastructure_unpublished]
