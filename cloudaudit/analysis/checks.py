@@ -6,6 +6,7 @@ evidence and the policy. Ids never change meaning; each has an anchor in docs/ch
 
 from __future__ import annotations
 
+import ipaddress
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,8 +17,8 @@ from cloudaudit.analysis.concentration import concentration
 from cloudaudit.analysis.estate import Estate, dns_operator, region_key
 from cloudaudit.analysis.models import Analysis, Concentration, Finding, Severity
 from cloudaudit.analysis.policy import Policy
-from cloudaudit.attribution.models import LayerRole
-from cloudaudit.discovery.models import ScanEvidence
+from cloudaudit.attribution.models import DependencyKind, LayerRole, TakeoverStatus
+from cloudaudit.discovery.models import DomainEvidence, Outcome, ScanEvidence, Signal
 from cloudaudit.inventory.models import Criticality
 
 DOCS = "https://github.com/cloudaudit/cloudaudit/blob/main/docs/checks.md"
@@ -39,6 +40,14 @@ class CheckId(StrEnum):
     DNS_INCOMPLETE = "SCAN-DNS-001"
     STALE_RANGES = "DATA-STALE-001"
     SPF_LOOKUP_LIMIT = "MAIL-SPF-001"
+    TAKEOVER_CNAME = "TAKEOVER-CNAME-001"
+    TAKEOVER_ZONE = "TAKEOVER-DNS-001"
+    LAME_DELEGATION = "DNS-LAME-001"
+    DELEGATION_MISMATCH = "DNS-DELEG-001"
+    SINGLE_HOMED_DNS = "DNS-HOMED-001"
+    GLUE_MISMATCH = "DNS-GLUE-001"
+    NO_CAA = "CA-CAA-001"
+    SINGLE_CA = "CA-SINGLE-001"
 
 
 _BY_CRITICALITY = {
@@ -381,6 +390,202 @@ def _spf_limit(ctx: Context, check: Check) -> Iterator[Finding]:
             )
 
 
+_TAKEOVER_SEVERITY = {
+    TakeoverStatus.VULNERABLE: Severity.HIGH,
+    TakeoverStatus.EDGE_CASE: Severity.MEDIUM,
+    TakeoverStatus.NOT_VULNERABLE: Severity.LOW,
+}
+
+
+def _takeover(kind: str) -> Callable[[Context, Check], Iterator[Finding]]:
+    def run(ctx: Context, check: Check) -> Iterator[Finding]:
+        for risk in ctx.estate.attribution.takeover_risks:
+            if risk.kind != kind:
+                continue
+            vendor = ctx.estate.name(risk.provider) if risk.provider else "an unknown vendor"
+            status = risk.status.value.replace("_", " ") if risk.status else "not documented"
+            lines = [*risk.evidence, f"{vendor}: takeover {status}"]
+            if risk.fingerprint:
+                lines.append(f"a deprovisioned resource there answers: {risk.fingerprint}")
+            if risk.source:
+                lines.append(f"source: {risk.source}")
+            services = _services_named(ctx, risk.subject)
+            yield check.finding(
+                _TAKEOVER_SEVERITY.get(risk.status, Severity.MEDIUM)
+                if risk.status
+                else Severity.MEDIUM,
+                risk.subject,
+                lines,
+                services,
+                ctx.estate.domain_weight(risk.subject),
+                title=f"{risk.subject} points at {risk.target}, which no longer exists at {vendor}"
+                if kind == "cname"
+                else f"{risk.subject} is delegated to {vendor}, which does not serve the zone",
+            )
+
+    return run
+
+
+def _services_named(ctx: Context, name: str) -> tuple[str, ...]:
+    return tuple(
+        view.service.name
+        for view in ctx.estate.services
+        if any(e.subject == name for e in view.endpoints)
+    )
+
+
+def _domain_severity(ctx: Context, domain: str) -> Severity:
+    weight = ctx.estate.domain_weight(domain)
+    return Severity.HIGH if weight >= Criticality.HIGH.weight else Severity.MEDIUM
+
+
+def _lame_delegation(ctx: Context, check: Check) -> Iterator[Finding]:
+    for domain in ctx.evidence.domains:
+        probes = [p for p in domain.server_probes if p.serves_zone is not None]
+        lame = [p for p in probes if not p.serves_zone]
+        if not lame:
+            continue
+        every = len(lame) == len(probes)
+        yield check.finding(
+            Severity.HIGH if every else _lower(_domain_severity(ctx, domain.domain)),
+            domain.domain,
+            [f"{p.host} ({p.address}): {p.verdict}" for p in lame],
+            tuple(v.service.name for v in ctx.estate.services_in_domain(domain.domain)),
+            ctx.estate.domain_weight(domain.domain),
+            title=f"{len(lame)} of {len(probes)} name servers of {domain.domain} do not serve it",
+        )
+
+
+def _delegation_mismatch(ctx: Context, check: Check) -> Iterator[Finding]:
+    for domain in ctx.evidence.domains:
+        parent, child = set(domain.delegated_ns_hosts), set(domain.ns_hosts)
+        if not parent or not child or parent == child:
+            continue
+        lines = [f"parent only: {name}" for name in sorted(parent - child)]
+        lines += [f"child only: {name}" for name in sorted(child - parent)]
+        yield check.finding(
+            _lower(_domain_severity(ctx, domain.domain)),
+            domain.domain,
+            lines,
+            tuple(v.service.name for v in ctx.estate.services_in_domain(domain.domain)),
+            ctx.estate.domain_weight(domain.domain),
+        )
+
+
+def _single_homed_dns(ctx: Context, check: Check) -> Iterator[Finding]:
+    for domain in ctx.evidence.domains:
+        servers = dict.fromkeys([*domain.ns_hosts, *domain.delegated_ns_hosts])
+        addresses = {
+            address
+            for name in servers
+            if (host := ctx.evidence.hosts.get(name)) is not None
+            for address in host.addresses
+        }
+        networks = {_network(address) for address in addresses}
+        if not addresses or len(networks) != 1:
+            continue
+        (network,) = networks
+        yield check.finding(
+            _domain_severity(ctx, domain.domain),
+            domain.domain,
+            [
+                f"{name}: {', '.join(ctx.evidence.hosts[name].addresses)}"
+                for name in servers
+                if name in ctx.evidence.hosts
+            ],  # fmt: skip
+            tuple(v.service.name for v in ctx.estate.services_in_domain(domain.domain)),
+            ctx.estate.domain_weight(domain.domain),
+            title=f"Every name server of {domain.domain} is in {network}",
+        )
+
+
+def _network(address: str) -> str:
+    """The /24 (IPv4) or /48 (IPv6) an address is in: one routing failure takes all of it."""
+    parsed = ipaddress.ip_address(address)
+    prefix = 24 if parsed.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+def _glue_mismatch(ctx: Context, check: Check) -> Iterator[Finding]:
+    for domain in ctx.evidence.domains:
+        if domain.delegation is None:
+            continue
+        glue: dict[str, set[str]] = defaultdict(set)
+        for record in domain.delegation.records:
+            if record.rtype in ("A", "AAAA"):
+                glue[record.name].add(record.value)
+        lines = []
+        for name, addresses in sorted(glue.items()):
+            host = ctx.evidence.hosts.get(name)
+            if host is None or not host.addresses or set(host.addresses) == addresses:
+                continue
+            lines.append(
+                f"{name}: parent glue {', '.join(sorted(addresses))}; "
+                f"the name resolves to {', '.join(sorted(host.addresses))}"
+            )
+        if lines:
+            yield check.finding(
+                _lower(_domain_severity(ctx, domain.domain)),
+                domain.domain,
+                lines,
+                tuple(v.service.name for v in ctx.estate.services_in_domain(domain.domain)),
+                ctx.estate.domain_weight(domain.domain),
+            )
+
+
+def _issuers(domain: DomainEvidence) -> set[str]:
+    """Certificate authorities a domain's CAA records allow (issue and issuewild)."""
+    issuers = set()
+    for record in domain.caa.records:
+        parts = record.value.split(None, 2)
+        if len(parts) == 3 and parts[1].lower() in ("issue", "issuewild"):
+            issuer = parts[2].strip('"').split(";")[0].strip().lower()
+            if issuer:
+                issuers.add(issuer)
+    return issuers
+
+
+def _no_caa(ctx: Context, check: Check) -> Iterator[Finding]:
+    for domain in ctx.evidence.domains:
+        if domain.caa.outcome not in (Outcome.NODATA, Outcome.NXDOMAIN) or domain.caa.records:
+            continue
+        weight = ctx.estate.domain_weight(domain.domain)
+        if weight < Criticality.HIGH.weight:
+            continue
+        yield check.finding(
+            Severity.LOW,
+            domain.domain,
+            [f"CAA {domain.domain}: {domain.caa.outcome.value}"],
+            tuple(v.service.name for v in ctx.estate.services_in_domain(domain.domain)),
+            weight,
+        )
+
+
+def _single_ca(ctx: Context, check: Check) -> Iterator[Finding]:
+    pinned = {d.domain: _issuers(d) for d in ctx.evidence.domains if _issuers(d)}
+    validators = {
+        dep.provider
+        for dep in ctx.estate.attribution.dependencies
+        if dep.kind is DependencyKind.CERTIFICATE and dep.signal is not Signal.CAA
+    }
+    authorities = set().union(*pinned.values()) if pinned else set()
+    if len(authorities) != 1 or len(pinned) < 2:
+        return
+    (authority,) = authorities
+    yield check.finding(
+        Severity.MEDIUM,
+        authority,
+        [f"CAA {domain}: {authority}" for domain in sorted(pinned)]
+        + [
+            f"certificate validation also delegated to {ctx.estate.name(v)}"
+            for v in sorted(validators)
+        ],  # fmt: skip
+        tuple(v.service.name for d in pinned for v in ctx.estate.services_in_domain(d)),
+        sum(ctx.estate.domain_weight(d) for d in pinned),
+        title=f"Every domain that pins a certificate authority pins only {authority}",
+    )
+
+
 REGISTRY: dict[CheckId, Check] = {
     check.id: check
     for check in (
@@ -482,6 +687,62 @@ REGISTRY: dict[CheckId, Check] = {
             "Flatten or reduce SPF includes; receivers return permerror past 10 lookups "
             "(RFC 7208 section 4.6.4).",
             _spf_limit,
+        ),
+        Check(
+            CheckId.TAKEOVER_CNAME,
+            "Dangling CNAME: the target no longer exists",
+            "Delete the record, or re-create the resource it points at before anyone else "
+            "does; remove DNS records before deprovisioning what they point at.",
+            _takeover("cname"),
+        ),
+        Check(
+            CheckId.TAKEOVER_ZONE,
+            "Delegation to an operator that does not serve the zone",
+            "Re-create the zone at the operator (with the same name servers) or remove the "
+            "delegation at the parent; an operator that lets anyone create the zone hands it "
+            "to the first who asks.",
+            _takeover("delegation"),
+        ),
+        Check(
+            CheckId.LAME_DELEGATION,
+            "Lame delegation: name servers that do not serve the zone",
+            "Remove the lame servers from the delegation and the zone's NS set, or make them "
+            "serve the zone; resolvers waste time on them and fail when all are lame.",
+            _lame_delegation,
+        ),
+        Check(
+            CheckId.DELEGATION_MISMATCH,
+            "Parent and child disagree on the name servers",
+            "Make the NS set at the registry (parent) and in the zone (child) the same "
+            "(RFC 1034 section 4.2.2).",
+            _delegation_mismatch,
+        ),
+        Check(
+            CheckId.SINGLE_HOMED_DNS,
+            "All name servers in one network",
+            "Put name servers in different networks (different /24 or /48, ideally different "
+            "operators and ASNs, RFC 2182).",
+            _single_homed_dns,
+        ),
+        Check(
+            CheckId.GLUE_MISMATCH,
+            "Glue at the parent differs from the name server's addresses",
+            "Update the glue records at the registry to the name servers' current addresses.",
+            _glue_mismatch,
+        ),
+        Check(
+            CheckId.NO_CAA,
+            "No certificate authority pinned for an important domain",
+            "Publish CAA records naming the certificate authorities you use (RFC 8659), so no "
+            "other CA issues for the domain.",
+            _no_caa,
+        ),
+        Check(
+            CheckId.SINGLE_CA,
+            "Every pinned domain depends on one certificate authority",
+            "Allow a second CA in CAA and keep an ACME account with it, so renewals continue "
+            "during one CA's outage.",
+            _single_ca,
         ),
     )
 }

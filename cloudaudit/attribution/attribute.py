@@ -34,6 +34,7 @@ from cloudaudit.attribution.models import (
 from cloudaudit.attribution.patterns import NameMatcher
 from cloudaudit.attribution.ranges import RangeHit, to_address_match
 from cloudaudit.attribution.rdap import RdapResult, needs_rdap
+from cloudaudit.attribution.takeover import find_takeover_risks
 from cloudaudit.discovery.models import DomainEvidence, HostEvidence, Outcome, ScanEvidence
 from cloudaudit.inventory.models import EndpointKind
 from cloudaudit.inventory.names import registrable_domain
@@ -324,7 +325,9 @@ def attribute(
         services.append(ServiceAttribution(service=service.name, endpoints=tuple(endpoints)))
     domains = [_domain(context, evidence, d) for d in evidence.domains]
     dependencies = find_dependencies(evidence, context.matcher)
+    takeover_risks = find_takeover_risks(evidence, context.matcher)
     context.referenced.update(d.provider for d in dependencies)
+    context.referenced.update(r.provider for r in takeover_risks if r.provider)
     providers = {
         pid: catalogue.by_id[pid].summary()
         for pid in sorted(context.referenced | _runs_on_closure(catalogue, context.referenced))
@@ -334,6 +337,7 @@ def attribute(
         services=tuple(services),
         domains=tuple(domains),
         dependencies=dependencies,
+        takeover_risks=takeover_risks,
         providers=providers,
     )
 

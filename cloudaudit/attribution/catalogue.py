@@ -21,7 +21,13 @@ from pathlib import Path
 from pydantic import Field, ValidationError, field_validator
 
 from cloudaudit.attribution.feeds import FeedFormat
-from cloudaudit.attribution.models import DependencyKind, LayerRole, ProviderKind, ProviderSummary
+from cloudaudit.attribution.models import (
+    DependencyKind,
+    LayerRole,
+    ProviderKind,
+    ProviderSummary,
+    TakeoverStatus,
+)
 from cloudaudit.attribution.paths import data_dir
 from cloudaudit.errors import CatalogueError
 from cloudaudit.model import Model
@@ -56,6 +62,18 @@ class PatternKind(StrEnum):
     CAA = "caa"  # the issuer domain a CAA issue/issuewild property names, e.g. 'letsencrypt.org'
 
 
+class TakeoverFact(Model):
+    """What happens to a dangling record at a vendor, with its public source."""
+
+    status: TakeoverStatus
+    fingerprint: str | None = Field(
+        default=None,
+        description="How a deprovisioned resource answers: 'NXDOMAIN', or its HTTP body text.",
+    )
+    source: str = Field(pattern=r"^https://", description="Where this is documented.")
+    verified: date
+
+
 class NamePattern(Model):
     kind: PatternKind
     regex: str = Field(description="Python regex on the lower-case name without trailing dot.")
@@ -70,6 +88,9 @@ class NamePattern(Model):
         pattern=r"^https://", description="The vendor's own documentation of this name form."
     )
     verified: date = Field(description="When a maintainer last checked the source.")
+    takeover: TakeoverFact | None = Field(
+        default=None, description="For a CNAME target: can a dangling record be claimed?"
+    )
 
     @field_validator("regex")
     @classmethod
@@ -112,6 +133,10 @@ class Provider(Model):
         description="A platform whose underlying infrastructure no public source states.",
     )
     control_plane_region: str | None = None
+    zone_takeover: TakeoverFact | None = Field(
+        default=None,
+        description="For a DNS operator: can anyone create a zone delegated to it but missing?",
+    )
     notes: str | None = None
 
     def summary(self) -> ProviderSummary:

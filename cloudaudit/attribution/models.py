@@ -154,6 +154,29 @@ class Dependency(Model):
     evidence: tuple[EvidenceItem, ...] = ()
 
 
+class TakeoverStatus(StrEnum):
+    """Whether anyone can claim a name once its owner deprovisioned what it pointed at."""
+
+    VULNERABLE = "vulnerable"  # anyone can create the resource under the freed name
+    EDGE_CASE = "edge_case"  # claimable under conditions (region, plan, verification off)
+    NOT_VULNERABLE = "not_vulnerable"  # the vendor verifies ownership or never frees names
+
+
+class TakeoverRisk(Model):
+    """A record left pointing at something that no longer exists, and who could claim it."""
+
+    subject: str = Field(description="The organisation's name whose record dangles.")
+    kind: str = Field(description="'cname': the alias target is gone; 'delegation': the zone.")
+    target: str = Field(description="The missing CNAME target, or the operator's name servers.")
+    provider: str | None = Field(default=None, description="The vendor the target belongs to.")
+    status: TakeoverStatus | None = Field(
+        default=None, description="The vendor's documented takeover status; None if unknown."
+    )
+    fingerprint: str | None = None
+    source: str | None = Field(default=None, description="Where the status is documented.")
+    evidence: tuple[str, ...] = ()
+
+
 class ServiceAttribution(Model):
     service: str
     endpoints: tuple[EndpointAttribution, ...] = ()
@@ -184,6 +207,9 @@ class AttributionResult(Model):
     domains: tuple[DomainAttribution, ...] = ()
     dependencies: tuple[Dependency, ...] = Field(
         default=(), description="Vendors shown by records that serve no traffic."
+    )
+    takeover_risks: tuple[TakeoverRisk, ...] = Field(
+        default=(), description="Dangling CNAMEs and delegations to zones that are missing."
     )
     providers: dict[str, ProviderSummary] = Field(
         default_factory=dict, description="Every provider referenced above, by id."

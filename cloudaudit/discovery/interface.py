@@ -54,6 +54,8 @@ class RawAnswer:
     #: The authority section held an SOA: a negative answer is final (RFC 2308), so a CNAME
     #: chain that ends without data is complete rather than cut short.
     negative_soa: bool = False
+    #: AA was set: the server answered as an authority for the name (RFC 1035 section 4.1.1).
+    authoritative: bool = False
 
 
 class DnsBackend(Protocol):
@@ -64,7 +66,13 @@ class DnsBackend(Protocol):
     async def referral(self, name: str, parent_servers: Sequence[str]) -> RawAnswer:
         """The NS set the parent zone delegates ``name`` to, asked of the parent's own
         servers without recursion: what a resolver is told before it reaches the child, so
-        known even when the child's servers are lame. Records are the NS records found."""
+        known even when the child's servers are lame. Records are the NS records found
+        and the glue addresses the parent gives for them."""
+        ...
+
+    async def ask_server(self, name: str, rdtype: str, address: str) -> RawAnswer:
+        """``name``/``rdtype`` asked of one authoritative server directly, without
+        recursion; ``authoritative`` says whether it answered as an authority."""
         ...
 
     async def close(self) -> None: ...

@@ -153,6 +153,33 @@ class SrvEvidence(Model):
     targets: tuple[str, ...] = ()
 
 
+class ServerProbe(Model):
+    """One of a domain's name servers asked directly for the domain's SOA: is it lame?"""
+
+    host: str
+    address: str
+    query: DnsQuery
+    authoritative: bool = Field(description="AA set: the server answers as the zone's authority.")
+
+    @property
+    def serves_zone(self) -> bool | None:
+        """True when the server answers for the zone with authority; False when it is lame
+        (refuses, fails, does not answer, or answers without authority, RFC 8499); None when
+        it was not asked (zone files)."""
+        if self.query.outcome is Outcome.OFFLINE:
+            return None
+        return self.query.outcome is Outcome.ANSWER and self.authoritative
+
+    @property
+    def verdict(self) -> str:
+        """What the server did, in a report's words."""
+        if self.serves_zone:
+            return "serves the zone"
+        if self.query.outcome in (Outcome.ANSWER, Outcome.NODATA):
+            return "answers without authority"
+        return self.query.outcome.value
+
+
 class DomainEvidence(Model):
     """What the walk of one apex domain found. Host names resolved are in ScanEvidence.hosts."""
 
@@ -176,6 +203,9 @@ class DomainEvidence(Model):
     subdomains: tuple[str, ...] = Field(default=(), description="Probed names that exist.")
     ns_hosts: tuple[str, ...] = Field(default=(), description="The child's own NS set.")
     delegated_ns_hosts: tuple[str, ...] = Field(default=(), description="The parent's NS set.")
+    server_probes: tuple[ServerProbe, ...] = Field(
+        default=(), description="Each name server address asked for the SOA without recursion."
+    )
     mx_hosts: tuple[str, ...] = ()
 
 

@@ -28,7 +28,7 @@ import dns.rdatatype
 import dns.resolver
 
 from cloudaudit.discovery.config import ScanConfig
-from cloudaudit.discovery.interface import RawAnswer, raw_record
+from cloudaudit.discovery.interface import RawAnswer, RawRecord, raw_record
 from cloudaudit.discovery.models import Outcome, Transport
 from cloudaudit.discovery.wire import (
     FAST_TYPES,
@@ -316,14 +316,25 @@ class NetworkBackend:
             return RawAnswer(
                 outcome=Outcome.NETWORK_ERROR, detail="no address for the parent's name servers"
             )
+        return await self._ask_directly(name, "NS", parent_servers, referral=True)
+
+    async def ask_server(self, name: str, rdtype: str, address: str) -> RawAnswer:
+        return await self._ask_directly(name, rdtype, [address], referral=False)
+
+    async def _ask_directly(
+        self, name: str, rdtype: str, addresses: Sequence[str], *, referral: bool
+    ) -> RawAnswer:
+        """One question without recursion to authoritative servers, the next address after a
+        failure. A referral keeps the NS set for ``name`` wherever the server put it and the
+        glue addresses of those name servers; otherwise the answer section is kept."""
         started = time.perf_counter()
         try:
-            query = dns.message.make_query(name, "NS")
+            query = dns.message.make_query(name, rdtype)
         except (dns.exception.DNSException, ValueError) as exc:
             return RawAnswer(outcome=Outcome.MALFORMED, detail=f"cannot ask for {name!r}: {exc}")
         query.flags &= ~dns.flags.RD
         outcome, detail, attempts = Outcome.TIMEOUT, "no answer", 0
-        for address in parent_servers[: self.retries + 1]:
+        for address in addresses[: self.retries + 1]:
             attempts += 1
             if self.rate:
                 await self.rate.wait()
@@ -333,7 +344,7 @@ class NetworkBackend:
                     response, used_tcp = await dns.asyncquery.udp_with_fallback(
                         query, address, timeout=self.timeout
                     )
-            except TimeoutError:
+            except (TimeoutError, dns.exception.Timeout):
                 outcome, detail = Outcome.TIMEOUT, f"{address}: no answer within {self.timeout:g}s"
                 continue
             except OSError as exc:
@@ -342,23 +353,16 @@ class NetworkBackend:
             except dns.exception.DNSException as exc:
                 outcome, detail = Outcome.MALFORMED, f"{address}: {exc or type(exc).__name__}"
                 continue
-            owner = dns.name.from_text(name)
-            records = [
-                raw_record(name, rrset.ttl, rdata)
-                for section in (response.answer, response.authority)
-                for rrset in section
-                if rrset.rdtype == dns.rdatatype.NS and rrset.name == owner
-                for rdata in rrset
-            ]
             return RawAnswer(
                 outcome=_RCODE_OUTCOME.get(int(response.rcode()), Outcome.SERVFAIL),
-                records=records,
+                records=_referral_records(response, name) if referral else _answer(response),
                 resolver=address,
                 transport=Transport.TCP if used_tcp else Transport.UDP,
                 truncated=used_tcp,
                 attempts=attempts,
                 elapsed_ms=(time.perf_counter() - started) * 1000,
-                detail="asked the parent zone's server without recursion",
+                detail="asked without recursion",
+                authoritative=bool(response.flags & dns.flags.AA),
             )
         return RawAnswer(
             outcome=outcome,
@@ -374,6 +378,37 @@ class NetworkBackend:
             if channel.sweeper is not None:
                 channel.sweeper.cancel()
         self.channels.clear()
+
+
+def _answer(response: dns.message.Message) -> list[RawRecord]:
+    return [
+        raw_record(rrset.name.to_text(omit_final_dot=True).lower(), rrset.ttl, rdata)
+        for rrset in response.answer
+        for rdata in rrset
+    ]
+
+
+def _referral_records(response: dns.message.Message, name: str) -> list[RawRecord]:
+    """The NS set for ``name`` (answer or authority section) and the glue for those servers."""
+    owner = dns.name.from_text(name)
+    ns = [
+        (rrset, rdata)
+        for section in (response.answer, response.authority)
+        for rrset in section
+        if rrset.rdtype == dns.rdatatype.NS and rrset.name == owner
+        for rdata in rrset
+    ]
+    servers = {rdata.target for _, rdata in ns}
+    glue = [
+        (rrset, rdata)
+        for rrset in response.additional
+        if rrset.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA) and rrset.name in servers
+        for rdata in rrset
+    ]
+    return [
+        raw_record(rrset.name.to_text(omit_final_dot=True).lower(), rrset.ttl, rdata)
+        for rrset, rdata in [*ns, *glue]
+    ]
 
 
 def _read_answer(reply: bytes, question: bytes, rdtype: str) -> HostAnswer:

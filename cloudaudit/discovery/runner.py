@@ -29,6 +29,7 @@ from cloudaudit.discovery.models import (
     Outcome,
     ScanEvidence,
     ScanStats,
+    ServerProbe,
     Signal,
     SignalEvidence,
     SpfEvidence,
@@ -51,6 +52,8 @@ T = TypeVar("T")
 R = TypeVar("R")
 _SPF_MAX_DEPTH = 12
 _PARENT_SERVERS = 3  # of the parent's name servers resolved for a referral
+_PROBED_SERVERS = 8  # of a domain's name servers asked directly whether they serve it
+_ADDRESSES_PER_SERVER = 2
 _SRV_PROTOCOLS = frozenset({"_tcp", "_udp", "_tls", "_sctp"})
 
 
@@ -211,6 +214,38 @@ class Discovery:
         acme = await self.lookup(f"_acme-challenge.{name}", "TXT")
         return host.model_copy(update={"acme_challenge": acme}) if _shows(acme) else host
 
+    async def server_probes(
+        self, domain: str, hosts: Sequence[HostEvidence]
+    ) -> tuple[ServerProbe, ...]:
+        """Each address of each name server asked for the domain's SOA, without recursion."""
+        targets = [
+            (host.hostname, address)
+            for host in hosts[:_PROBED_SERVERS]
+            for address in host.addresses[:_ADDRESSES_PER_SERVER]
+        ]
+
+        async def probe(host: str, address: str) -> ServerProbe:
+            started = time.perf_counter()
+            raw = await self.backend.ask_server(domain, "SOA", address)
+            soa = [r for r in raw.records if r.rtype == "SOA"]
+            query = make_query(
+                domain,
+                "SOA",
+                _classify(raw, bool(soa)),
+                raw,
+                [],
+                soa,
+                attempts=raw.attempts,
+                elapsed_ms=(time.perf_counter() - started) * 1000,
+                max_records=self.config.max_records,
+                max_value_length=self.config.max_value_length,
+            )
+            return ServerProbe(
+                host=host, address=address, query=query, authoritative=raw.authoritative
+            )
+
+        return tuple(await asyncio.gather(*(probe(host, address) for host, address in targets)))
+
     async def signals(self, domain: str, names: Sequence[str]) -> tuple[SignalEvidence, ...]:
         """The TXT names under ``domain`` where vendors show; ``names`` get their
         _acme-challenge asked. Only answers that show something are kept."""
@@ -250,15 +285,14 @@ class Discovery:
                 servers = [a for host in resolved for a in host.addresses]
                 break
         raw = await self.backend.referral(domain, servers)
-        records = [r for r in raw.records if r.rtype == "NS"]
-        outcome = _classify(raw, bool(records))
+        outcome = _classify(raw, any(r.rtype == "NS" for r in raw.records))
         return make_query(
             domain,
             "NS",
             outcome,
             raw,
             [],
-            records,
+            raw.records,
             attempts=raw.attempts,
             elapsed_ms=(time.perf_counter() - started) * 1000,
             max_records=self.config.max_records,
@@ -297,7 +331,12 @@ class Discovery:
         results = await asyncio.gather(*(self.host(name) for name in dict.fromkeys(wanted)))
         by_name = {h.hostname: h for h in results}
         subdomains = tuple(n for n in probed if _exists(by_name[n]))
-        spf, signals = await asyncio.gather(self.spf(domain, txt), self.signals(domain, subdomains))
+        servers = [by_name[h] for h in dict.fromkeys([*ns_hosts, *delegated_ns_hosts])]
+        spf, signals, server_probes = await asyncio.gather(
+            self.spf(domain, txt),
+            self.signals(domain, subdomains),
+            self.server_probes(domain, servers),
+        )
         return DomainEvidence(
             domain=domain,
             soa=soa,
@@ -313,6 +352,7 @@ class Discovery:
             subdomains=subdomains,
             ns_hosts=tuple(ns_hosts),
             delegated_ns_hosts=tuple(delegated_ns_hosts),
+            server_probes=server_probes,
             mx_hosts=tuple(mx_hosts),
         )
 

@@ -93,6 +93,15 @@ class ZoneBackend:
             detail="the parent zone is not among the audited zones",
         )
 
+    async def ask_server(self, name: str, rdtype: str, address: str) -> RawAnswer:
+        """Zone files name no servers to ask: a server's own answers are not known offline."""
+        return RawAnswer(
+            outcome=Outcome.OFFLINE,
+            transport=Transport.ZONE,
+            resolver="zone",
+            detail="name servers are not asked when zone files are audited",
+        )
+
     async def close(self) -> None:
         return None
 

@@ -214,3 +214,12 @@ def test_exit_codes() -> None:
         exit_code_for(low_only.model_copy(update={"complete": False}), Severity.HIGH)
         is ExitCode.INCOMPLETE
     )
+
+
+def test_the_readme_lists_every_check() -> None:
+    readme = (REPO / "README.md").read_text()
+    for check in REGISTRY.values():
+        assert (
+            f"| [`{check.id.value}`](docs/checks.md#{check.id.value.lower()}) | {check.title} |"
+            in readme
+        )

@@ -86,19 +86,22 @@ class DnsLab:
         *,
         broken_zones: tuple[str, ...] = (),
         second_server_zones: tuple[str, ...] = (),
+        replicated_zones: tuple[str, ...] = (),
     ) -> None:
-        """``second_server_zones`` are served by a second authoritative server (Knot on .3,
-        ``ns2.nic.lab``) instead of the first: a parent and its child on different servers,
-        so the parent's servers answer for the child with a referral, as on the internet."""
+        """``second_server_zones`` are served by a second authoritative server (Knot on
+        127.78.N.3, ``ns2.nic.lab``) instead of the first: a parent and its child on different
+        servers, so the parent's servers answer for the child with a referral, as on the
+        internet. ``replicated_zones`` are served by both, from two networks."""
         self.number = _free_subnet()
         self.auth_address = f"127.77.{self.number}.1"
-        self.second_auth_address = f"127.77.{self.number}.3"
+        self.second_auth_address = f"127.78.{self.number}.3"
         self.resolver_address = f"127.77.{self.number}.2"
         self.dead_address = f"127.77.{self.number}.9"  # nothing ever listens here
         self.refused_name = "www.refused.lab"  # Unbound answers REFUSED below refused.lab.
         self.zones = {self._absolute(k): v for k, v in zones.items()}
         self.broken_zones = tuple(self._absolute(z) for z in broken_zones)
         self.second_server_zones = frozenset(self._absolute(z) for z in second_server_zones)
+        self.replicated_zones = frozenset(self._absolute(z) for z in replicated_zones)
         self.directory = Path(tempfile.mkdtemp(prefix="cloudaudit-dnslab-"))
         self.processes: list[subprocess.Popen[bytes]] = []
 
@@ -126,29 +129,38 @@ class DnsLab:
         texts: dict[str, list[str]] = {o: [] for o in origins}
         for origin in origins:
             own_ns = _apex_ns(self.zones.get(origin, ""))
-            server = _SECOND_NS_NAME if origin in self.second_server_zones else _NS_NAME
+            servers = self._servers(origin)
             texts[origin] += [
                 f"$ORIGIN {origin}",
-                f"@ 3600 IN SOA {server} hostmaster.nic.lab. 1 3600 600 86400 60",
+                f"@ 3600 IN SOA {servers[0]} hostmaster.nic.lab. 1 3600 600 86400 60",
             ]
             if not own_ns:
-                texts[origin].append(f"@ 3600 IN NS {server}")
+                texts[origin] += [f"@ 3600 IN NS {server}" for server in servers]
             if origin != ".":
                 # A zone that names its own name servers is delegated to them (they must
-                # resolve to {auth} inside the lab); the others to the lab's server.
+                # resolve to {auth} inside the lab); the others to the lab's servers.
                 parent = texts[_parent(origin, origins)]
-                parent += [f"{origin} 3600 IN NS {ns}" for ns in own_ns or [server]]
+                parent += [f"{origin} 3600 IN NS {ns}" for ns in own_ns or servers]
         for glue in (texts["lab."], texts["."]):  # the root holds glue for lab.
             glue.append(f"{_NS_NAME} 3600 IN A {self.auth_address}")
             glue.append(f"{_SECOND_NS_NAME} 3600 IN A {self.second_auth_address}")
         for origin, body in self.zones.items():
-            body = body.replace("{dead}", self.dead_address).replace("{auth}", self.auth_address)
+            for placeholder, address in (("{dead}", self.dead_address),
+                                         ("{auth}", self.auth_address),
+                                         ("{second}", self.second_auth_address)):  # fmt: skip
+                body = body.replace(placeholder, address)
             texts[origin] += [f"$ORIGIN {origin}", body]
         return {
             origin: "\n".join(lines) + "\n"
             for origin, lines in texts.items()
             if origin not in self.broken_zones
         }
+
+    def _servers(self, origin: str) -> list[str]:
+        """The lab's name servers that serve ``origin``."""
+        if origin in self.replicated_zones:
+            return [_NS_NAME, _SECOND_NS_NAME]
+        return [_SECOND_NS_NAME if origin in self.second_server_zones else _NS_NAME]
 
     # --- processes ------------------------------------------------------------------------
     def start(self) -> DnsLab:
@@ -158,8 +170,9 @@ class DnsLab:
         for index, (origin, text) in enumerate(sorted(self._zone_texts().items())):
             path = zone_dir / f"z{index}.zone"
             path.write_text(text, encoding="utf-8")
-            second = origin in self.second_server_zones
-            zone_entries[second].append(f'  - domain: "{origin}"\n    file: "{path}"')
+            for server in self._servers(origin):
+                second = server == _SECOND_NS_NAME
+                zone_entries[second].append(f'  - domain: "{origin}"\n    file: "{path}"')
         for index, origin in enumerate(self.broken_zones):
             path = zone_dir / f"broken{index}.zone"
             path.write_text("this is not a zone file\n", encoding="utf-8")
@@ -213,7 +226,8 @@ remote-control:
             self._spawn([KNOTD, "-c", str(knot_conf)], f"knotd{index or ''}")
         self._wait_for(self.auth_address, ".", "SOA")
         if len(knot_confs) > 1:
-            self._wait_for(self.second_auth_address, min(self.second_server_zones), "SOA")
+            first_zone = min(self.second_server_zones | self.replicated_zones)
+            self._wait_for(self.second_auth_address, first_zone, "SOA")
         self._spawn([UNBOUND, "-d", "-c", str(unbound_conf)], "unbound")
         self._wait_for(self.resolver_address, "lab.", "SOA")
         return self
