@@ -143,6 +143,7 @@ class Provider(Model):
         return ProviderSummary(
             id=self.id,
             name=self.name,
+            legal_name=self.legal_name,
             kinds=self.kinds,
             headquarters=self.headquarters,
             jurisdiction=self.jurisdiction,

@@ -28,6 +28,9 @@ class ProviderSummary(Model):
 
     id: str
     name: str
+    legal_name: str | None = Field(
+        default=None, description="The contracting entity's registered name (catalogue)."
+    )
     kinds: tuple[ProviderKind, ...]
     headquarters: str = Field(description="ISO 3166 alpha-2 country of the legal headquarters.")
     jurisdiction: str = Field(description="'US', 'EU', or an ISO country code outside both.")

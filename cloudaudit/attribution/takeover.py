@@ -1,7 +1,9 @@
 """Records that outlived what they point at, and who could claim them: pure functions.
 
-A CNAME of the organisation whose target no longer exists (NXDOMAIN at the end of the chain)
-is free for whoever creates that name at the vendor; a delegation whose every reachable name
+A CNAME of the organisation whose target no longer exists (NXDOMAIN at the end of the chain),
+or whose target still resolves but shows the vendor's page for a deprovisioned resource (an
+HTTP probe found its fingerprint), is free for whoever creates that name at the vendor; a
+delegation whose every reachable name
 server refuses the zone, or answers for it without authority, is free for whoever creates the
 zone at that operator. Whether that is possible is the vendor's documented takeover status in
 the catalogue (per CNAME pattern, or per DNS operator); unknown vendors are reported without.
@@ -14,7 +16,13 @@ from collections.abc import Iterator
 from cloudaudit.attribution.catalogue import PatternKind, TakeoverFact
 from cloudaudit.attribution.models import TakeoverRisk
 from cloudaudit.attribution.patterns import NameMatcher
-from cloudaudit.discovery.models import DomainEvidence, HostEvidence, Outcome, ScanEvidence
+from cloudaudit.discovery.models import (
+    DomainEvidence,
+    HostEvidence,
+    HttpProbe,
+    Outcome,
+    ScanEvidence,
+)
 from cloudaudit.inventory.models import EndpointKind
 
 #: Outcomes of a direct question that show the server was reached and does not serve the zone.
@@ -23,8 +31,8 @@ _REFUSING = frozenset({Outcome.REFUSED, Outcome.SERVFAIL, Outcome.NXDOMAIN, Outc
 
 
 def find_takeover_risks(evidence: ScanEvidence, matcher: NameMatcher) -> tuple[TakeoverRisk, ...]:
-    """Dangling CNAMEs among the organisation's own names, and delegations whose zone is
-    missing at every server that answered."""
+    """Dangling CNAMEs among the organisation's own names (NXDOMAIN, or the vendor's error
+    page), and delegations whose zone is missing at every server that answered."""
     owned = _owned(evidence)
     risks = [
         risk
@@ -32,8 +40,37 @@ def find_takeover_risks(evidence: ScanEvidence, matcher: NameMatcher) -> tuple[T
         if owned(name)
         for risk in _dangling_cname(name, host, matcher)
     ]
+    risks += [
+        risk
+        for probe in evidence.http_probes
+        if probe.fingerprint is not None
+        for risk in _error_page(probe, evidence.hosts[probe.hostname], matcher)
+    ]
     risks += [risk for domain in evidence.domains for risk in _missing_zone(domain, matcher)]
     return tuple(risks)
+
+
+def _error_page(
+    probe: HttpProbe, host: HostEvidence, matcher: NameMatcher
+) -> Iterator[TakeoverRisk]:
+    """A name that still resolves, where the vendor's page says nothing is there."""
+    hits = [
+        hit
+        for hop in host.cname_chain
+        for hit in matcher.match(hop.target, PatternKind.CNAME)
+        if hit.pattern.takeover is not None
+        and hit.pattern.takeover.fingerprint == probe.fingerprint
+    ]
+    hit = next(iter(hits), None)
+    path = " → ".join([probe.hostname, *(hop.target for hop in host.cname_chain)])
+    yield _risk(
+        probe.hostname,
+        "cname",
+        host.cname_chain[-1].target,
+        hit.provider.id if hit else None,
+        hit.pattern.takeover if hit else None,
+        (path, f"{probe.url} ({probe.address}) answers {probe.status}: {probe.fingerprint!r}"),
+    )
 
 
 def _owned(evidence: ScanEvidence) -> _Owned:

@@ -32,11 +32,25 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130  # Ctrl-C / SIGTERM
 
 
+#: C0 and C1 control characters but tab and newline: on a terminal they are escape sequences
+#: (colours, cursor moves, OSC 8 links, window titles) that DNS data must never send.
+TERMINAL_CONTROLS = {
+    code: "?" for code in (*range(0x20), *range(0x7F, 0xA0)) if code not in (0x09, 0x0A)
+}
+
+
 def write_output(pieces: Iterable[str], output: Path | None) -> None:
-    """Write text to stdout, or atomically to ``output`` (never a truncated file)."""
+    """Write text to stdout, or atomically to ``output`` (never a truncated file).
+
+    On a terminal, every format's control characters are replaced first, whatever the
+    format did: a CSV or HTML report of a hostile TXT record is still only text there.
+    """
     if output is None or str(output) == "-":
+        terminal = sys.stdout.isatty()
         last = ""
         for piece in pieces:
+            if terminal:
+                piece = piece.translate(TERMINAL_CONTROLS)
             sys.stdout.write(piece)
             last = piece or last
         if last and not last.endswith("\n"):
@@ -101,6 +115,32 @@ output_option = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="Write the result here (atomically) instead of stdout; '-' is stdout.",
+)
+#: `scan` and `report` also write the DORA register package (a directory of CSV files).
+REPORT_FORMAT_CHOICES = (*FORMAT_CHOICES, "dora")
+
+report_format_option = click.option(
+    "-f",
+    "--format",
+    "output_format",
+    type=click.Choice(REPORT_FORMAT_CHOICES),
+    default="table",
+    show_default=True,
+    help="Output format. json follows the versioned schema (`cloudaudit schema`); dora writes "
+    "the DORA register of information (EBA templates as CSV) into the -o directory.",
+)
+report_output_option = click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the result here (atomically) instead of stdout; '-' is stdout. With --format "
+    "dora: a directory, created if missing.",
+)
+full_option = click.option(
+    "--full",
+    is_flag=True,
+    help="With --format table on a terminal: every table in full, not the 100-column summary.",
 )
 quiet_option = click.option(
     "-q", "--quiet", is_flag=True, help="No progress or summary on stderr (for cron)."

@@ -17,8 +17,24 @@ if TYPE_CHECKING:
     from cloudaudit.analysis.models import Severity
     from cloudaudit.analysis.policy import Policy
     from cloudaudit.attribution.models import AttributionResult
+    from cloudaudit.discovery.config import TakeoverProbe
     from cloudaudit.discovery.models import ScanEvidence
     from cloudaudit.report.schema import AuditReport
+
+
+def takeover_probes() -> tuple[TakeoverProbe, ...]:
+    """The catalogue's error pages of deprovisioned resources, for discovery to look for."""
+    from cloudaudit.attribution.catalogue import PatternKind, load_catalogue
+    from cloudaudit.discovery.config import TakeoverProbe
+
+    return tuple(
+        TakeoverProbe(regex=pattern.regex, fingerprint=pattern.takeover.fingerprint)
+        for provider in load_catalogue().providers
+        for pattern in provider.patterns
+        if pattern.kind is PatternKind.CNAME
+        and pattern.takeover is not None
+        and pattern.takeover.fingerprint not in (None, "NXDOMAIN")
+    )
 
 
 def attribute_evidence(
@@ -98,6 +114,24 @@ def policy_from_options(
     )
 
 
+def write_dora_package(report: AuditReport, directory: Path | None) -> None:
+    """The DORA register package, one file at a time (each atomically) into ``directory``."""
+    from cloudaudit.atomic import write_file_atomically
+    from cloudaudit.errors import InputError
+    from cloudaudit.report.dora import dora_register
+    from cloudaudit.report.formats.dora import render_files
+
+    if directory is None or str(directory) == "-":
+        raise InputError("--format dora writes several files: give -o DIRECTORY", field="--output")
+    files = render_files(dora_register(report))
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create directory: {exc.strerror}", source=str(directory)) from exc
+    for name, text in files.items():
+        write_file_atomically(directory / name, text.encode())
+
+
 def finish(
     report: AuditReport,
     *,
@@ -106,8 +140,12 @@ def finish(
     output: Path | None,
     csv_section: str | None,
     quiet: bool,
+    full: bool = False,
 ) -> NoReturn:
-    """Render, write (only now, atomically), summarise on stderr and exit with the contract."""
+    """Render, write (only now, atomically), summarise on stderr and exit with the contract.
+
+    ``--format table`` to a terminal is the 100-column summary unless ``full``.
+    """
     import sys
 
     from cloudaudit.analysis.models import Severity
@@ -115,7 +153,16 @@ def finish(
     from cloudaudit.cli.common import write_output
     from cloudaudit.report.formats import render_chunks
 
-    write_output(render_chunks(report, output_format, csv_section=csv_section), output)
+    to_stdout = output is None or str(output) == "-"
+    if output_format == "dora":
+        write_dora_package(report, output)
+    elif output_format == "table" and to_stdout and not full and sys.stdout.isatty():
+        from cloudaudit.report.formats.table import render_summary
+        from cloudaudit.report.views import view_of
+
+        write_output([render_summary(view_of(report))], None)
+    else:
+        write_output(render_chunks(report, output_format, csv_section=csv_section), output)
     warning = snapshot_age_warning(report.attribution.snapshot, policy.stale_after_days)
     if warning:
         note(f"warning: {warning}", quiet)

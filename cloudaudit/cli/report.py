@@ -12,9 +12,12 @@ import click
 from cloudaudit.cli.common import (
     analysis_options,
     format_option,
+    full_option,
     handle_errors,
     output_option,
     quiet_option,
+    report_format_option,
+    report_output_option,
     write_output,
 )
 
@@ -66,8 +69,9 @@ def load_document(path: str) -> ScanEvidence | AuditReport:
     help="History database for SCAN-ID (default: $CLOUDAUDIT_DB or the user data directory).",
 )
 @analysis_options
-@format_option
-@output_option
+@report_format_option
+@full_option
+@report_output_option
 @quiet_option
 @handle_errors
 def report(
@@ -81,6 +85,7 @@ def report(
     ranges_dir: Path | None,
     csv_section: str | None,
     output_format: str,
+    full: bool,
     output: Path | None,
     quiet: bool,
 ) -> None:
@@ -97,6 +102,7 @@ def report(
       cloudaudit report scan.json --format html -o report.html
       cloudaudit report 42 --reattribute --format markdown
       cloudaudit report scan.json --format csv --csv-section register -o register.csv
+      cloudaudit report scan.json --format dora -o register/
       cloudaudit report scan.json --require-jurisdiction EU --fail-on medium
     """
     from cloudaudit.cli.pipeline import analyse_evidence, finish, policy_from_options
@@ -116,6 +122,7 @@ def report(
                 output=output,
                 csv_section=csv_section,
                 quiet=quiet,
+                full=full,
             )
         document: ScanEvidence | AuditReport = stored
     else:
@@ -131,6 +138,7 @@ def report(
         output=output,
         csv_section=csv_section,
         quiet=quiet,
+        full=full,
     )
 
 

@@ -11,11 +11,12 @@ import click
 from cloudaudit.cli.common import (
     Progress,
     analysis_options,
-    format_option,
+    full_option,
     handle_errors,
     note,
-    output_option,
     quiet_option,
+    report_format_option,
+    report_output_option,
 )
 
 if TYPE_CHECKING:
@@ -63,6 +64,12 @@ if TYPE_CHECKING:
 )
 @click.option("--rate-limit", type=float, metavar="QPS", help="Cap on DNS queries per second.")
 @click.option(
+    "--no-http-probes",
+    is_flag=True,
+    help="Do not ask over HTTP whether names that CNAME to a vendor show its page for a "
+    "deprovisioned resource (one request per such name; never in zone-file audits).",
+)
+@click.option(
     "--no-acme-challenge",
     is_flag=True,
     help="Do not ask _acme-challenge.<name> of every endpoint (one query per host less on a "
@@ -99,8 +106,9 @@ if TYPE_CHECKING:
     help="POST a JSON summary of new findings here (retried; failure is only logged).",
 )
 @analysis_options
-@format_option
-@output_option
+@report_format_option
+@full_option
+@report_output_option
 @quiet_option
 @handle_errors
 def scan(
@@ -114,6 +122,7 @@ def scan(
     concurrency: int,
     workers: int | None,
     rate_limit: float | None,
+    no_http_probes: bool,
     no_acme_challenge: bool,
     evidence_only: bool,
     db_path: Path | None,
@@ -128,6 +137,7 @@ def scan(
     ranges_dir: Path | None,
     csv_section: str | None,
     output_format: str,
+    full: bool,
     output: Path | None,
     quiet: bool,
 ) -> None:
@@ -145,6 +155,7 @@ def scan(
     servfail, refused, timeout, cname_loop, chain_too_long...); failures never stop a scan.
     The output file is written only when the scan finished.
     """
+    from cloudaudit.cli.pipeline import takeover_probes
     from cloudaudit.discovery.config import ScanConfig
     from cloudaudit.discovery.runner import run_scan
     from cloudaudit.errors import InputError
@@ -180,6 +191,7 @@ def scan(
         concurrency=concurrency,
         rate_limit=rate_limit,
         acme_challenge=not no_acme_challenge,
+        takeover_probes=() if no_http_probes else takeover_probes(),
     )
     if workers:
         config = config.model_copy(update={"workers": workers})
@@ -201,6 +213,12 @@ def scan(
         )
         return evidence
 
+    if output_format == "dora" and (evidence_only or output is None or str(output) == "-"):
+        # Checked before any query: the package is several files of the analysed report.
+        raise InputError(
+            "--format dora writes the analysed report into -o DIRECTORY (not --evidence-only)",
+            field="--format",
+        )
     if evidence_only:
         from cloudaudit.cli.common import write_output
         from cloudaudit.report.formats import render_chunks
@@ -243,6 +261,7 @@ def scan(
         output=output,
         csv_section=csv_section,
         quiet=quiet,
+        full=full,
     )
 
 

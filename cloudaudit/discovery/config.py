@@ -46,6 +46,14 @@ MAIL_POLICY_NAMES: tuple[tuple[str, Signal], ...] = (
 )
 
 
+class TakeoverProbe(Model):
+    """A vendor's error page for a deprovisioned resource, looked for over HTTP at names
+    whose CNAME chain reaches the vendor (from the catalogue's takeover facts)."""
+
+    regex: str = Field(description="Pattern a name on the CNAME chain must match.")
+    fingerprint: str = Field(description="Text the vendor's page shows when nothing is there.")
+
+
 class ScanConfig(Model):
     resolvers: tuple[str, ...] = Field(
         default=(), description="IP or IP:PORT ([v6]:PORT); empty means the system's resolvers."
@@ -57,6 +65,15 @@ class ScanConfig(Model):
     subdomains: tuple[str, ...] = DEFAULT_SUBDOMAINS
     srv_names: tuple[str, ...] = DEFAULT_SRV_NAMES
     dkim_selectors: tuple[str, ...] = DEFAULT_DKIM_SELECTORS
+    takeover_probes: tuple[TakeoverProbe, ...] = Field(
+        default=(), description="Error pages to look for at names that CNAME to these vendors."
+    )
+    http_port: int = Field(default=80, ge=1, le=65535, description="Port of the HTTP probes.")
+    http_probe_private: bool = Field(
+        default=False,
+        description="Also probe private, loopback and reserved addresses (a lab, an internal "
+        "estate); by default only globally routable ones.",
+    )
     acme_challenge: bool = Field(
         default=True,
         description="Ask _acme-challenge.<host> of every endpoint (apexes and probes always).",

@@ -180,6 +180,19 @@ class ServerProbe(Model):
         return self.query.outcome.value
 
 
+class HttpProbe(Model):
+    """One plain-HTTP request to a name whose CNAME reaches a vendor with a known error page."""
+
+    hostname: str
+    address: str
+    url: str
+    status: int | None = None
+    fingerprint: str | None = Field(
+        default=None, description="The vendor's 'nothing here' text, when the page shows it."
+    )
+    error: str | None = Field(default=None, description="Why no answer was read.")
+
+
 class DomainEvidence(Model):
     """What the walk of one apex domain found. Host names resolved are in ScanEvidence.hosts."""
 
@@ -232,6 +245,9 @@ class ScanEvidence(Model):
     )
     records: tuple[SignalEvidence, ...] = Field(
         default=(), description="The inventory's record names (underscore names), each asked."
+    )
+    http_probes: tuple[HttpProbe, ...] = Field(
+        default=(), description="Names whose CNAME reaches a vendor with a known error page."
     )
     stats: ScanStats = ScanStats()
     interrupted: bool = False

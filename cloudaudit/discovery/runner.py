@@ -26,6 +26,7 @@ from cloudaudit.discovery.models import (
     DnsQuery,
     DomainEvidence,
     HostEvidence,
+    HttpProbe,
     Outcome,
     ScanEvidence,
     ScanStats,
@@ -538,6 +539,13 @@ async def discover(
         if name in probed and not _exists(host) and name not in wanted:
             continue  # a probe that found nothing is not a host of the estate
         hosts[name] = host
+    http_probes: tuple[HttpProbe, ...] = ()
+    if config.takeover_probes and source != "zone":
+        from cloudaudit.discovery.http_probe import probe_hosts, wanted_fingerprint
+
+        own = [hosts[name] for name in sorted(wanted | probed) if name in hosts]
+        targets = [(h, f) for h in own if (f := wanted_fingerprint(h, config.takeover_probes))]
+        http_probes = await probe_hosts(targets, config) if targets else ()
     queries = list(walker.lookups.done.values())
     queries += [
         query
@@ -556,6 +564,7 @@ async def discover(
         domains=domains,
         hosts=hosts,
         records=tuple(records),
+        http_probes=http_probes,
         stats=ScanStats(
             queries=sent + sum(shard.totals.queries_sent for shard in shards),
             cache_hits=walker.cache_hits + sum(shard.totals.cache_hits for shard in shards),

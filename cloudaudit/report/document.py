@@ -22,6 +22,17 @@ class BarChart:
 
 
 @dataclass(frozen=True, slots=True)
+class FlowChart:
+    """Who depends on whom, left to right: services → providers → the infrastructure under
+    them (HTML renders inline SVG; text formats skip it)."""
+
+    title: str
+    columns: tuple[str, str, str]
+    paths: tuple[tuple[str, str, str], ...]  # (service, provider, underlying infrastructure)
+    left_out: int = 0  # paths not drawn, to keep the picture readable
+
+
+@dataclass(frozen=True, slots=True)
 class Section:
     title: str
     headers: tuple[str, ...]
@@ -37,3 +48,5 @@ class Document:
     summary: tuple[tuple[str, Cell], ...] = ()  # key facts shown above the sections
     sections: tuple[Section, ...] = field(default=())
     primary: str = ""  # key of the section CSV writes by default
+    overview: tuple[BarChart, ...] = ()  # charts shown together at the top (HTML)
+    flow: FlowChart | None = None  # the dependency picture (HTML)

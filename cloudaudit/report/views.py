@@ -17,8 +17,8 @@ from cloudaudit.attribution.models import EndpointAttribution, LookupResult
 from cloudaudit.attribution.status import RangesStatus
 from cloudaudit.discovery.models import DnsQuery, ScanEvidence
 from cloudaudit.errors import CloudauditError
-from cloudaudit.inventory.names import registrable_domain
-from cloudaudit.report.document import BarChart, Cell, Document, Section
+from cloudaudit.report.document import BarChart, Cell, Document, FlowChart, Section
+from cloudaudit.report.register import register_entries
 from cloudaudit.report.schema import AuditReport
 
 
@@ -146,65 +146,105 @@ _ENDPOINT_HEADERS = ("Owner", "Endpoint", "Provider stack", "Addresses", "Data l
 
 
 def _register_rows(report: AuditReport) -> list[tuple[Cell, ...]]:
-    """DORA register of information, one row per (service, ICT third-party provider).
-
-    Substitutability: 'alternative in use' when another endpoint of the service runs on a
-    different provider, 'no alternative in use' when every endpoint depends on this one.
-    """
+    """DORA register of information, one row per (service, ICT third-party provider)."""
     providers = report.attribution.providers
-    criticality = {s.name: s.criticality.value for s in report.evidence.inventory.services}
     rows: list[tuple[Cell, ...]] = []
-    for service in report.attribution.services:
-        stacks = [{layer.provider for layer in e.layers} for e in service.endpoints if e.layers]
-        used: dict[str, set[str]] = {}
-        for endpoint in service.endpoints:
-            for layer in endpoint.layers:
-                used.setdefault(layer.provider, set()).update(
-                    {layer.country} if layer.country else set()
-                )
-        for provider_id in sorted(used):
-            summary = providers.get(provider_id)
-            alone = all(provider_id in stack for stack in stacks)
-            rows.append(
-                (
-                    service.service,
-                    criticality.get(service.service),
-                    summary.name if summary else provider_id,
-                    ", ".join(k.value for k in summary.kinds) if summary else None,
-                    summary.headquarters if summary else None,
-                    summary.jurisdiction if summary else None,
-                    summary.cloud_act if summary else None,
-                    ", ".join(sorted(used[provider_id])) or "indeterminate",
-                    "no alternative in use" if alone else "alternative in use",
-                )
+    for entry in register_entries(report):
+        summary = providers.get(entry.provider)
+        if entry.alternatives is None:
+            substitutability = "not assessed"
+        else:
+            substitutability = "no alternative in use" if entry.alone else "alternative in use"
+        rows.append(
+            (
+                entry.service,
+                entry.criticality,
+                summary.name if summary else entry.provider,
+                ", ".join(k.value for k in summary.kinds) if summary else None,
+                summary.headquarters if summary else None,
+                summary.jurisdiction if summary else None,
+                summary.cloud_act if summary else None,
+                ", ".join(entry.countries) or "indeterminate",
+                substitutability,
             )
-    for vendor, domains in _dependency_vendors(report).items():
-        summary = providers.get(vendor)
-        for domain, kinds in sorted(domains.items()):
-            rows.append(
-                (
-                    f"{domain} ({', '.join(sorted(kinds))})",
-                    None,
-                    summary.name if summary else vendor,
-                    ", ".join(k.value for k in summary.kinds) if summary else None,
-                    summary.headquarters if summary else None,
-                    summary.jurisdiction if summary else None,
-                    summary.cloud_act if summary else None,
-                    "indeterminate",
-                    "not assessed",
-                )
-            )
+        )
     return rows
 
 
-def _dependency_vendors(report: AuditReport) -> dict[str, dict[str, set[str]]]:
-    """Vendor → organisation domain → dependency kinds, from records that carry no traffic."""
-    vendors: dict[str, dict[str, set[str]]] = {}
-    for dependency in report.attribution.dependencies:
-        domain = registrable_domain(dependency.subject)
-        kinds = vendors.setdefault(dependency.provider, {}).setdefault(domain, set())
-        kinds.add(dependency.kind.value)
-    return dict(sorted(vendors.items()))
+#: Paths the dependency picture draws at most; the most critical services come first.
+_FLOW_PATHS = 40
+_CRITICALITY_ORDER = ("critical", "high", "medium", "low")
+
+
+def _dependency_flow(report: AuditReport) -> FlowChart:
+    """Service → the provider it deals with → the infrastructure under that provider: the
+    bottom layer seen, else the catalogue's runs_on facts, else the provider itself."""
+    providers = report.attribution.providers
+    criticality = {s.name: s.criticality.value for s in report.evidence.inventory.services}
+
+    def name(provider: str) -> str:
+        summary = providers.get(provider)
+        return summary.name if summary else provider
+
+    paths: dict[tuple[str, str, str], int] = {}
+    for service in report.attribution.services:
+        rank = _CRITICALITY_ORDER.index(criticality.get(service.service, "low"))
+        for endpoint in service.endpoints:
+            if not endpoint.layers:
+                continue
+            top, bottom = endpoint.layers[0].provider, endpoint.layers[-1].provider
+            summary = providers.get(top)
+            below = [bottom] if bottom != top else list(summary.runs_on if summary else ())
+            for infrastructure in below or [top]:
+                paths.setdefault((service.service, name(top), name(infrastructure)), rank)
+    ordered = sorted(paths, key=lambda path: (paths[path], path))
+    return FlowChart(
+        title="Dependencies: services → providers → underlying infrastructure",
+        columns=("Service", "Provider", "Runs on"),
+        paths=tuple(ordered[:_FLOW_PATHS]),
+        left_out=max(len(ordered) - _FLOW_PATHS, 0),
+    )
+
+
+def _register_summary(report: AuditReport) -> Section:
+    """One row per provider: which services depend on it, and which of the critical and
+    high ones have no alternative in use."""
+    providers = report.attribution.providers
+    services: dict[str, list[str]] = {}
+    alone: dict[str, list[str]] = {}
+    countries: dict[str, set[str]] = {}
+    for entry in register_entries(report):
+        services.setdefault(entry.provider, []).append(entry.service)
+        countries.setdefault(entry.provider, set()).update(entry.countries)
+        if entry.alternatives == () and entry.criticality in ("critical", "high"):
+            alone.setdefault(entry.provider, []).append(entry.service)
+    rows: list[tuple[Cell, ...]] = []
+    for provider in sorted(services, key=lambda p: (-len(services[p]), p)):
+        summary = providers.get(provider)
+        rows.append(
+            (
+                summary.name if summary else provider,
+                len(services[provider]),
+                ", ".join(alone.get(provider, [])) or None,
+                summary.headquarters if summary else None,
+                summary.jurisdiction if summary else None,
+                ", ".join(sorted(countries[provider])) or "indeterminate",
+            )
+        )
+    return Section(
+        title="Register summary: ICT third-party providers",
+        key="register-summary",
+        note="The full register is below; `--format dora` writes it as the EBA templates.",
+        headers=(
+            "Provider",
+            "Services",
+            "Critical/high without alternative",
+            "Headquarters",
+            "Jurisdiction",
+            "Data location",
+        ),  # fmt: skip
+        rows=tuple(rows),
+    )
 
 
 def report_view(report: AuditReport) -> Document:
@@ -322,6 +362,7 @@ def report_view(report: AuditReport) -> Document:
         summary=summary,
         sections=(
             findings,
+            _register_summary(report),
             *concentration,
             Section(
                 "Services and their providers",
@@ -339,6 +380,8 @@ def report_view(report: AuditReport) -> Document:
             *(s for s in evidence_document.sections if s.key == "failures"),
         ),
         primary="findings",
+        overview=tuple(s.chart for s in concentration if s.chart),
+        flow=_dependency_flow(report),
     )
 
 

@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import zlib
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -173,12 +174,50 @@ def test_html_in_a_real_browser(tmp_path: Path) -> None:
     assert "SPOF-PROVIDER-001" in dom and "Register of information" in dom
     assert "&lt;script&gt;document.title='pwned'&lt;/script&gt;" in dom
     assert "<img" not in dom
+    # And the board's pictures are there: charts at a glance and the dependency picture
+    assert 'id="at-a-glance"' in dom and 'id="dependency-picture"' in dom
+    assert dom.count("<svg") >= 2 * len(REPORT.concentration) + 1
     screenshot = tmp_path / "report.png"
-    subprocess.run(
-        [*command, f"--screenshot={screenshot}", "--window-size=1280,2000", page.as_uri()],
+    shot = subprocess.run(
+        [*command, "--enable-logging=stderr", "--v=0", f"--screenshot={screenshot}",
+         "--window-size=1280,2000", page.as_uri()],
         capture_output=True,
+        text=True,
         timeout=120,
         check=True,
-    )
-    assert screenshot.stat().st_size > 10_000
+    )  # fmt: skip
+    # Then the page renders (a PNG with real content) without a console error or a blocked load
+    assert _png_has_content(screenshot.read_bytes())
+    console = [line for line in shot.stderr.splitlines() if "CONSOLE" in line]
+    assert not console, console
+    assert "Content Security Policy" not in shot.stderr
     assert HOSTILE_ATTRIBUTE  # the attribute break-out is in the sample too
+
+
+def _png_has_content(data: bytes) -> bool:
+    """A PNG whose pixels are not all one colour: text and charts were drawn."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    position, idat = 8, b""
+    while position < len(data):
+        length = int.from_bytes(data[position : position + 4], "big")
+        kind = data[position + 4 : position + 8]
+        if kind == b"IDAT":
+            idat += data[position + 8 : position + 8 + length]
+        position += 12 + length
+    pixels = zlib.decompress(idat)
+    return len(set(pixels)) > 32 and pixels.count(255) < 0.99 * len(pixels)
+
+
+def test_html_loads_nothing_from_outside() -> None:
+    html = render(REPORT, "html")
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
+    assert policy is not None and "default-src 'none'" in policy.group(1)
+    assert "script-src" not in policy.group(1)
+    # Every URL in the page is inside escaped text, none in an attribute or a CSS url()
+    parser = _Collector()
+    parser.feed(html)
+    for _, attributes in parser.tags:
+        for name, value in attributes.items():
+            if name != "xmlns":
+                assert not re.search(r"(https?:)?//", value or ""), (name, value)
+    assert "url(" not in html and "@import" not in html

@@ -14,11 +14,19 @@ from html import escape
 import jinja2
 from markupsafe import Markup
 
-from cloudaudit.report.document import BarChart, Cell, Document, Section
+from cloudaudit.report.document import BarChart, Cell, Document, FlowChart, Section
 
 _BAR_HEIGHT = 22
 _LABEL_WIDTH = 220
 _CHART_WIDTH = 640
+#: The small charts of "concentration at a glance": top bars of each dimension.
+_GLANCE_WIDTH = 330
+_GLANCE_LABEL_WIDTH = 120
+_GLANCE_BARS = 5
+#: The dependency picture: three columns of boxes, one row per distinct name.
+_FLOW_ROW = 26
+_FLOW_BOX = 250
+_FLOW_GAP = 110
 
 
 def _cell(value: Cell) -> str:
@@ -54,8 +62,13 @@ def _table_rows(section: Section) -> Iterator[Markup]:
         yield Markup(f"<tr>{''.join(cells)}</tr>")
 
 
-def _bars(chart: BarChart) -> list[dict[str, object]]:
-    usable = _CHART_WIDTH - _LABEL_WIDTH - 60
+def _bars(
+    chart: BarChart,
+    width: int = _CHART_WIDTH,
+    label_width: int = _LABEL_WIDTH,
+    limit: int | None = None,
+) -> list[dict[str, object]]:
+    usable = width - label_width - 60
     return [
         {
             "label": label,
@@ -63,8 +76,46 @@ def _bars(chart: BarChart) -> list[dict[str, object]]:
             "width": max(1.0, round(share * usable, 1)),
             "percent": f"{share * 100:.1f} %",
         }
-        for index, (label, share) in enumerate(chart.bars)
+        for index, (label, share) in enumerate(chart.bars[:limit])
     ]
+
+
+def _flow(flow: FlowChart) -> dict[str, object]:
+    """Boxes and connecting lines of the dependency picture, positioned in pixels."""
+    columns: list[dict[str, int]] = [{}, {}, {}]
+    for path in flow.paths:
+        for column, label in enumerate(path):
+            columns[column].setdefault(label, len(columns[column]))
+    boxes = [
+        {"x": column * (_FLOW_BOX + _FLOW_GAP), "y": row * _FLOW_ROW + 24, "label": label}
+        for column, rows in enumerate(columns)
+        for label, row in rows.items()
+    ]
+    lines = set()
+    for path in flow.paths:
+        for column in (0, 1):
+            left, right = columns[column][path[column]], columns[column + 1][path[column + 1]]
+            lines.add(
+                (
+                    column * (_FLOW_BOX + _FLOW_GAP) + _FLOW_BOX,
+                    left * _FLOW_ROW + 24 + _FLOW_ROW // 2 - 2,
+                    (column + 1) * (_FLOW_BOX + _FLOW_GAP),
+                    right * _FLOW_ROW + 24 + _FLOW_ROW // 2 - 2,
+                )
+            )
+    height = max((len(rows) for rows in columns), default=0) * _FLOW_ROW + 30
+    return {
+        "width": 3 * _FLOW_BOX + 2 * _FLOW_GAP,
+        "height": height,
+        "box_width": _FLOW_BOX,
+        "box_height": _FLOW_ROW - 6,
+        "headers": [
+            {"x": column * (_FLOW_BOX + _FLOW_GAP), "label": title}
+            for column, title in enumerate(flow.columns)
+        ],
+        "boxes": boxes,
+        "lines": sorted(lines),
+    }
 
 
 @lru_cache(maxsize=1)
@@ -79,6 +130,10 @@ def _template() -> jinja2.Template:
     environment.filters["cell"] = _cell
     environment.globals.update(
         bars=_bars,
+        flow_layout=_flow,
+        glance_width=_GLANCE_WIDTH,
+        glance_label_width=_GLANCE_LABEL_WIDTH,
+        glance_bars=_GLANCE_BARS,
         table_rows=_table_rows,
         label_width=_LABEL_WIDTH,
         chart_width=_CHART_WIDTH,
