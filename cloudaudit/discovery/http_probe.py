@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from cloudaudit.discovery.config import ScanConfig, TakeoverProbe
@@ -27,16 +27,23 @@ if TYPE_CHECKING:
 _MAX_BODY = 64 * 1024
 
 
-def wanted_fingerprint(host: HostEvidence, probes: Sequence[TakeoverProbe]) -> str | None:
-    """The fingerprint to look for at ``host``, if its chain reaches a vendor that has one."""
-    if not host.addresses:
-        return None
-    names = [hop.target for hop in host.cname_chain]
-    for probe in probes:
-        pattern = re.compile(probe.regex)
-        if any(pattern.search(name) for name in names):
-            return probe.fingerprint
-    return None
+def probe_targets(
+    hosts: Iterable[HostEvidence], probes: Sequence[TakeoverProbe]
+) -> list[tuple[HostEvidence, str]]:
+    """Each host that resolves and whose CNAME chain reaches a vendor with an error page,
+    with the text to look for there (the first vendor's, in catalogue order)."""
+    compiled = [(re.compile(probe.regex), probe.fingerprint) for probe in probes]
+    targets = []
+    for host in hosts:
+        if not host.addresses or not host.cname_chain:
+            continue
+        names = [hop.target for hop in host.cname_chain]
+        fingerprint = next(
+            (text for pattern, text in compiled if any(pattern.search(n) for n in names)), None
+        )
+        if fingerprint is not None:
+            targets.append((host, fingerprint))
+    return targets
 
 
 def probe_address(host: HostEvidence, allow_private: bool) -> str | None:

@@ -541,10 +541,10 @@ async def discover(
         hosts[name] = host
     http_probes: tuple[HttpProbe, ...] = ()
     if config.takeover_probes and source != "zone":
-        from cloudaudit.discovery.http_probe import probe_hosts, wanted_fingerprint
+        from cloudaudit.discovery.http_probe import probe_hosts, probe_targets
 
         own = [hosts[name] for name in sorted(wanted | probed) if name in hosts]
-        targets = [(h, f) for h in own if (f := wanted_fingerprint(h, config.takeover_probes))]
+        targets = probe_targets(own, config.takeover_probes)
         http_probes = await probe_hosts(targets, config) if targets else ()
     queries = list(walker.lookups.done.values())
     queries += [
