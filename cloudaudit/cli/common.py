@@ -20,6 +20,7 @@ from cloudaudit.errors import CloudauditError
 
 P = ParamSpec("P")
 R = TypeVar("R")
+F = TypeVar("F", bound=Callable[..., object])
 
 
 class ExitCode(IntEnum):
@@ -99,43 +100,43 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
 
 
 FORMAT_CHOICES = ("table", "json", "markdown", "csv", "html")
-
-format_option = click.option(
-    "-f",
-    "--format",
-    "output_format",
-    type=click.Choice(FORMAT_CHOICES),
-    default="table",
-    show_default=True,
-    help="Output format. json follows the versioned schema (`cloudaudit schema`).",
-)
-output_option = click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write the result here (atomically) instead of stdout; '-' is stdout.",
-)
 #: `scan` and `report` also write the DORA register package (a directory of CSV files).
 REPORT_FORMAT_CHOICES = (*FORMAT_CHOICES, "dora")
 
-report_format_option = click.option(
-    "-f",
-    "--format",
-    "output_format",
-    type=click.Choice(REPORT_FORMAT_CHOICES),
-    default="table",
-    show_default=True,
-    help="Output format. json follows the versioned schema (`cloudaudit schema`); dora writes "
+
+def _format_option(choices: tuple[str, ...], help_text: str) -> Callable[[F], F]:
+    return click.option(
+        "-f",
+        "--format",
+        "output_format",
+        type=click.Choice(choices),
+        default="table",
+        show_default=True,
+        help=help_text,
+    )
+
+
+def _output_option(dir_okay: bool, help_text: str) -> Callable[[F], F]:
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=dir_okay, path_type=Path),
+        default=None,
+        help="Write the result here (atomically) instead of stdout; '-' is stdout." + help_text,
+    )
+
+
+format_option = _format_option(
+    FORMAT_CHOICES, "Output format. json follows the versioned schema (`cloudaudit schema`)."
+)
+output_option = _output_option(dir_okay=False, help_text="")
+report_format_option = _format_option(
+    REPORT_FORMAT_CHOICES,
+    "Output format. json follows the versioned schema (`cloudaudit schema`); dora writes "
     "the DORA register of information (EBA templates as CSV) into the -o directory.",
 )
-report_output_option = click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Write the result here (atomically) instead of stdout; '-' is stdout. With --format "
-    "dora: a directory, created if missing.",
+report_output_option = _output_option(
+    dir_okay=True, help_text=" With --format dora: a directory, created if missing."
 )
 full_option = click.option(
     "--full",
