@@ -3,6 +3,8 @@
     python bench/realzones.py                       # every organisation of the corpus
     python bench/realzones.py --org gnome --misses  # one, with what was missed
     python bench/realzones.py --zone-files          # scan the zone files offline instead
+    python bench/realzones.py --dnscode             # offline, as DNS-as-code, ALIAS rows kept
+    python bench/realzones.py --dnscode --no-aliases  # the same without ALIAS rows and proxy flags
 
 The corpus (``../shared/realzones-dev`` beside the clone, or ``--corpus``) holds six
 organisations' DNS-as-code records with the attributions a careful reader expects, its own
@@ -12,6 +14,11 @@ recursive, on 127.77.x.x), scans the names the zone files list through Unbound e
 ``cloudaudit scan`` does, maps every attributed name to the provider ids reported for it and
 lets the corpus's scorer count recall per kind. Nothing leaves the machine: names outside the
 served zones end in NXDOMAIN at the lab's root, as a vendor's host would resolve nowhere here.
+
+The corpus's zone writer drops ALIAS rows (on the wire an ALIAS answers as plain addresses).
+``--dnscode`` instead writes each organisation as ``dnscontrol print-ir`` JSON, ALIAS rows and
+Cloudflare proxy flags kept, and scans it offline through the DNS-as-code import, so the alias
+targets reach attribution; ``--no-aliases`` leaves them out of that same file for comparison.
 
 The corpus names three providers differently from the catalogue; ``CORPUS_IDS`` maps them.
 """
@@ -58,6 +65,41 @@ def zone_files(corpus: Path, org: str, directory: Path) -> list[Path]:
         capture_output=True,
     )
     return sorted(directory.glob("*.zone"))
+
+
+def dnscontrol_ir(corpus: Path, org: str, directory: Path, aliases: bool) -> list[Path]:
+    """The organisation's rrsets as the JSON ``dnscontrol print-ir`` writes: one domain per
+    zone, ALIAS rows and ``cloudflare_proxied`` flags kept when ``aliases``."""
+    document = json.loads((corpus / f"{org}.json").read_text(encoding="utf-8"))
+    domains = []
+    for zone, rrsets in document["zones"].items():
+        records = []
+        for rrset in rrsets:
+            if not aliases and rrset["type"] == "ALIAS":
+                continue
+            name = rrset["name"]
+            relative = "@" if name == zone else name[: -len(zone) - 1]
+            for value in rrset["values"]:
+                record: dict[str, Any] = {"type": rrset["type"], "name": relative,
+                                          "ttl": rrset["ttl"], "target": value}  # fmt: skip
+                if rrset["type"] == "MX":
+                    preference, record["target"] = value.split(" ", 1)
+                    record["mxpreference"] = int(preference)
+                elif rrset["type"] == "SRV":
+                    priority, weight, port, record["target"] = value.split(" ", 3)
+                    record |= {"srvpriority": int(priority), "srvweight": int(weight),
+                               "srvport": int(port)}  # fmt: skip
+                elif rrset["type"] == "CAA":
+                    flag, tag, text = value.split(" ", 2)
+                    record |= {"caaflag": int(flag), "caatag": tag, "target": text.strip('"')}
+                if aliases and rrset.get("cloudflare_proxied"):
+                    record["meta"] = {"cloudflare_proxy": "on"}
+                records.append(record)
+        domains.append({"name": zone.rstrip("."), "records": records})
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "dnscontrol.json"
+    path.write_text(json.dumps({"domains": domains}, indent=1), encoding="utf-8")
+    return [path]
 
 
 def lab_zones(paths: list[Path]) -> dict[str, str]:
@@ -184,6 +226,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--org", action="append", choices=ORGS, help="repeatable; default all")
     parser.add_argument("--zone-files", action="store_true", help="offline: answer from the files")
+    parser.add_argument(
+        "--dnscode", action="store_true", help="offline, as DNSControl JSON with ALIAS rows"
+    )
+    parser.add_argument(
+        "--no-aliases", action="store_true", help="with --dnscode: drop ALIAS rows, proxy flags"
+    )
     parser.add_argument("--misses", action="store_true", help="print the scorer's full output")
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args(argv)
@@ -191,14 +239,19 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{args.corpus}: not the realzones corpus (no score.py); pass --corpus")
 
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    figures: dict[str, Any] = {"mode": "zone files" if args.zone_files else "served", "orgs": {}}
+    mode = "zone files" if args.zone_files else "served"
+    if args.dnscode:
+        mode = "dnscode without aliases" if args.no_aliases else "dnscode with aliases"
+    figures: dict[str, Any] = {"mode": mode, "orgs": {}}
     with tempfile.TemporaryDirectory(prefix="cloudaudit-realzones-") as tmp:
         for org in args.org or ORGS:
             directory = Path(tmp) / org
-            paths = zone_files(args.corpus, org, directory)
-            counts, text = score(
-                args.corpus, org, reported(scan(paths, not args.zone_files)), Path(tmp)
-            )
+            if args.dnscode:
+                paths = dnscontrol_ir(args.corpus, org, directory, not args.no_aliases)
+            else:
+                paths = zone_files(args.corpus, org, directory)
+            through_lab = not (args.zone_files or args.dnscode)
+            counts, text = score(args.corpus, org, reported(scan(paths, through_lab)), Path(tmp))
             wrong, negative = false_providers(args.corpus, org, text)
             counts["false providers"] = (wrong, negative)
             figures["orgs"][org] = {kind: list(pair) for kind, pair in counts.items()}

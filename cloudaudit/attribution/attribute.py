@@ -12,6 +12,7 @@ we cannot place is returned with ``attributed=False`` and the reason.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Mapping
 from typing import Protocol
 
@@ -36,7 +37,7 @@ from cloudaudit.attribution.ranges import RangeHit, to_address_match
 from cloudaudit.attribution.rdap import RdapResult, needs_rdap
 from cloudaudit.attribution.takeover import find_takeover_risks
 from cloudaudit.discovery.models import DomainEvidence, HostEvidence, Outcome, ScanEvidence
-from cloudaudit.inventory.models import EndpointKind
+from cloudaudit.inventory.models import AliasKind, EndpointKind, ProviderAlias
 from cloudaudit.inventory.names import registrable_domain
 
 #: Range-feed services that mean an edge network in front of an origin we cannot see.
@@ -184,8 +185,13 @@ def _attribute_names(
     kind: PatternKind,
     addresses: Iterable[str],
     dns_failed: bool = False,
+    via: Mapping[str, str] | None = None,
+    extra: Iterable[ProviderLayer] = (),
 ) -> EndpointAttribution:
-    layers: list[ProviderLayer] = []
+    """``via`` says how a name on the chain was reached (a provider alias's kind); ``extra``
+    are layers known without a name or an address (an alias to a cloud resource)."""
+    layers: list[ProviderLayer] = list(extra)
+    via = via or {}
     for position, name in enumerate(names):
         # The queried name itself is matched with the role's pattern kind (NS, MX, SPF); the
         # names it is an alias of are CNAME targets.
@@ -203,7 +209,7 @@ def _attribute_names(
                         EvidenceItem(
                             method=Method.NAME_PATTERN,
                             subject=name,
-                            detail=f"{name} matches {hit.provider.name}"
+                            detail=f"{via.get(name, '')}{name} matches {hit.provider.name}"
                             + (f" {hit.service}" if hit.service else "")
                             + (f" in {hit.region}" if hit.region else ""),
                             source=hit.pattern.regex,
@@ -269,7 +275,7 @@ def _confidence(layers: list[ProviderLayer]) -> Confidence:
         return Confidence.NONE
     if Method.IP_RANGE in methods:
         return Confidence.HIGH
-    if Method.NAME_PATTERN in methods or Method.RDAP in methods:
+    if methods & {Method.NAME_PATTERN, Method.RDAP, Method.PROVIDER_ALIAS}:
         return Confidence.MEDIUM
     return Confidence.LOW
 
@@ -282,11 +288,95 @@ def _host(
     kind: PatternKind = PatternKind.CNAME,
 ) -> EndpointAttribution:
     host: HostEvidence | None = evidence.hosts.get(name)
-    if host is None:
+    aliases = evidence.inventory.aliases
+    if host is None and name not in aliases:
         return _attribute_names(context, name, role, [name], kind, ())
-    chain = [name, *(hop.target for hop in host.cname_chain)]
+    chain = [name, *(hop.target for hop in host.cname_chain)] if host else [name]
+    addresses = list(host.addresses) if host else []
+    via: dict[str, str] = {}
+    extra: list[ProviderLayer] = []
+    position = 0
+    while position < len(chain):
+        # A provider-side alias (of the name or of a name its CNAMEs reach) answers as plain
+        # addresses on the wire: its target, kept from the DNS-as-code, is matched like a CNAME
+        # target and followed when it is a host of the zone (perhaps an alias itself).
+        alias = aliases.get(chain[position])
+        position += 1
+        if alias is None:
+            continue
+        extra += [layer for layer in [_resource_layer(context, alias)] if layer]
+        if alias.proxied:
+            # The origin behind the edge: addresses, or the name of a flattened CNAME.
+            addresses += [value for value in alias.origin if _is_address(value)]
+            chain += [
+                origin
+                for value in alias.origin
+                if not _is_address(value) and (origin := value.rstrip(".").lower()) not in chain
+            ]
+        if not alias.target or alias.target in chain:
+            continue
+        chain.append(alias.target)
+        via[alias.target] = _ALIAS_WORDS[alias.kind].format(origin=", ".join(alias.origin))
+        target = evidence.hosts.get(alias.target)
+        if target is not None:
+            chain += [hop.target for hop in target.cname_chain if hop.target not in chain]
+            addresses += target.addresses
     return _attribute_names(
-        context, name, role, chain, kind, host.addresses, dns_failed=_lookup_failed(host)
+        context,
+        name,
+        role,
+        chain,
+        kind,
+        addresses,
+        dns_failed=_lookup_failed(host) if host else False,
+        via=via,
+        extra=extra,
+    )
+
+
+_ALIAS_WORDS = {
+    AliasKind.ALIAS: "ALIAS record to ",
+    AliasKind.FLATTENED_CNAME: "apex CNAME, flattened, to ",
+    AliasKind.ROUTE53: "Route 53 alias to ",
+    AliasKind.AZURE: "Azure alias to ",
+    AliasKind.CLOUDFLARE_PROXY: "proxied by Cloudflare (origin {origin}), edge name ",
+}
+
+
+def _is_address(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+#: Azure resource types (namespace/type, lower case) that are edge networks.
+_AZURE_EDGE_TYPES = ("microsoft.cdn/", "microsoft.network/frontdoors")
+
+
+def _resource_layer(context: _Context, alias: ProviderAlias) -> ProviderLayer | None:
+    """An Azure DNS alias points at an Azure resource by id: Azure hosts it, whatever it is
+    (Front Door and CDN endpoints are edges); its region is not in the id."""
+    if alias.kind is not AliasKind.AZURE or not alias.resource or alias.target:
+        return None
+    provider = context.catalogue.by_id.get("azure")
+    if provider is None:
+        return None
+    _, _, resource_type = alias.resource.lower().partition("/providers/")
+    edge = resource_type.startswith(_AZURE_EDGE_TYPES)
+    return ProviderLayer(
+        provider=provider.id,
+        role=LayerRole.EDGE if edge else LayerRole.INFRASTRUCTURE,
+        is_global=True,
+        evidence=(
+            EvidenceItem(
+                method=Method.PROVIDER_ALIAS,
+                subject=alias.resource,
+                detail=f"Azure DNS alias to the Azure resource {alias.resource}",
+                source=alias.source,
+            ),
+        ),
     )
 
 
@@ -376,9 +466,12 @@ def _domain(
         _attribute_names(context, sender, EndpointRole.SPF, [sender], PatternKind.SPF, ())
         for sender in (domain_evidence.spf.senders if domain_evidence.spf else ())
     ]
+    # A host a /.well-known document delegates to (a Matrix homeserver) serves the domain's
+    # users like its own subdomains, wherever it is named.
+    delegated = [w.host for w in domain_evidence.well_known if w.host]
     web = [
         _host(context, evidence, name, EndpointRole.WEB)
-        for name in domain_evidence.subdomains
+        for name in dict.fromkeys([*domain_evidence.subdomains, *delegated])
         if name in evidence.hosts
         and (evidence.hosts[name].addresses or evidence.hosts[name].cname_chain)
     ]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from cloudaudit.discovery.models import Signal
 from cloudaudit.model import Model
@@ -21,6 +22,58 @@ class ProviderKind(StrEnum):
     HOSTING = "hosting"
     SECURITY = "security"
     CERTIFICATE = "certificate"  # certificate authority or certificate/ACME validation service
+
+
+def lei_check_digits_ok(code: str) -> bool:
+    """ISO 17442 check digits: the code, each letter read as 10 to 35, is 1 modulo 97
+    (ISO 7064 MOD 97-10). Catches any wrong digit or wrong letter and most other typos."""
+    return int("".join(str(int(ch, 36)) for ch in code)) % 97 == 1
+
+
+def _check_lei(code: str) -> str:
+    if not lei_check_digits_ok(code):
+        raise ValueError(f"{code!r} fails the ISO 17442 check digits (ISO 7064 MOD 97-10)")
+    return code
+
+
+#: A Legal Entity Identifier: 18 upper-case letters or digits and 2 check digits (ISO 17442).
+Lei = Annotated[
+    str,
+    Field(pattern=r"^[0-9A-Z]{18}[0-9]{2}$", description="Legal Entity Identifier (ISO 17442)."),
+    AfterValidator(_check_lei),
+]
+_PUBLIC_PAGE = r"^https://"
+
+
+class LegalEntity(Model):
+    """The legal entity a customer contracts with, identified by its LEI, with the public page
+    that shows that LEI next to that name."""
+
+    lei: Lei
+    legal_name: str = Field(description="Its registered name, as the LEI record gives it.")
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166 alpha-2 of its seat.")
+    role: str = Field(description="Whom it contracts with, e.g. 'EU contracting entity'.")
+    source: str = Field(
+        pattern=_PUBLIC_PAGE, description="A public page showing this LEI with this name."
+    )
+    verified: date = Field(description="When a maintainer last checked the source.")
+
+
+class UltimateParent(Model):
+    """The ultimate parent undertaking of a vendor's group, identified by its LEI."""
+
+    lei: Lei
+    legal_name: str = Field(description="Its registered name, as the LEI record gives it.")
+    source: str = Field(
+        pattern=_PUBLIC_PAGE, description="A public page showing this LEI with this name."
+    )
+    verified: date = Field(description="When a maintainer last checked the sources.")
+    ownership_source: str | None = Field(
+        default=None,
+        pattern=_PUBLIC_PAGE,
+        description="A public statement that the vendor's entity belongs to this group; needed"
+        " unless the vendor's entity is the parent itself.",
+    )
 
 
 class ProviderSummary(Model):
@@ -39,6 +92,12 @@ class ProviderSummary(Model):
     control_plane_region: str | None = Field(
         default=None, description="Region global control planes are anchored in, if public."
     )
+    contracting_entity: LegalEntity | None = Field(
+        default=None, description="The entity EU customers contract with and its LEI (catalogue)."
+    )
+    ultimate_parent: UltimateParent | None = Field(
+        default=None, description="The group's ultimate parent and its LEI (catalogue)."
+    )
 
 
 class Method(StrEnum):
@@ -49,6 +108,7 @@ class Method(StrEnum):
     PLATFORM_FACT = "platform_fact"
     SELF_HOSTED = "self_hosted"
     RDAP = "rdap"
+    PROVIDER_ALIAS = "provider_alias"  # a DNS-as-code alias to a cloud resource, by its id
 
 
 class EvidenceItem(Model):
@@ -191,7 +251,11 @@ class DomainAttribution(Model):
     self_hosted_dns: bool = False
     mail: tuple[EndpointAttribution, ...] = Field(default=(), description="One per MX host.")
     spf_senders: tuple[EndpointAttribution, ...] = ()
-    web: tuple[EndpointAttribution, ...] = Field(default=(), description="Probed subdomains.")
+    web: tuple[EndpointAttribution, ...] = Field(
+        default=(),
+        description="Subdomains found (probed or enumerated) and hosts delegated to by "
+        "/.well-known.",
+    )
 
 
 class SnapshotInfo(Model):

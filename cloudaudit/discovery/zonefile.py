@@ -2,7 +2,8 @@
 
 Names outside every loaded zone cannot be resolved offline: they get the ``offline`` outcome
 with that reason, so attribution can still use the names (CNAME targets, NS and MX hosts)
-even though no address is known.
+even though no address is known. So does the address of a provider-side alias a DNS-as-code
+zone declares (an ALIAS at the apex, a Route 53 or Azure alias): the provider makes it up.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ import dns.zone
 
 from cloudaudit.discovery.interface import RawAnswer, raw_record
 from cloudaudit.discovery.models import Outcome, Transport
+from cloudaudit.inventory.dnscode.records import DnsCodeZone
+
+_ADDRESS_TYPES = (dns.rdatatype.A, dns.rdatatype.AAAA)
 
 
 class ZoneBackend:
@@ -61,9 +65,21 @@ class ZoneBackend:
         rdataset = node.get_rdataset(dns.rdataclass.IN, wanted)
         if rdataset is None and wanted != dns.rdatatype.CNAME:
             rdataset = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.CNAME)
+        owner = qname.to_text(omit_final_dot=True).lower()
+        alias = zone.aliases.get(owner) if isinstance(zone, DnsCodeZone) else None
+        if rdataset is None and alias is not None and wanted in _ADDRESS_TYPES:
+            # The provider makes these answers up at query time (an ALIAS, a cloud alias):
+            # unknown offline, not absent. The target is in the inventory's aliases.
+            return RawAnswer(
+                outcome=Outcome.OFFLINE,
+                transport=Transport.ZONE,
+                resolver="zone",
+                detail=f"provider-side alias ({alias.kind.value}) to"
+                f" {alias.target or alias.resource}: answered by the DNS provider, not resolved"
+                " offline",
+            )
         if rdataset is None:
             return RawAnswer(outcome=Outcome.NODATA, transport=Transport.ZONE, resolver="zone")
-        owner = qname.to_text(omit_final_dot=True).lower()
         records = [raw_record(owner, rdataset.ttl, rdata) for rdata in rdataset]
         return RawAnswer(
             outcome=Outcome.ANSWER, records=records, transport=Transport.ZONE, resolver="zone"

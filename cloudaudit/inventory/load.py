@@ -38,8 +38,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cloudaudit.errors import InventoryError
+from cloudaudit.inventory.dnscode.records import DnsCodeZone
 from cloudaudit.inventory.models import Criticality, Inventory, Service
-from cloudaudit.inventory.names import normalise_hostname, parse_endpoint
+from cloudaudit.inventory.names import normalise_hostname, parse_endpoint, wildcard_probe
 
 
 class _ServiceFile(BaseModel):
@@ -208,7 +209,9 @@ def _normalise(document: _InventoryFile, text: str, source: str, kind: str) -> I
 
 def with_digest(inventory: Inventory) -> Inventory:
     """Set ``digest``: sha256 of the normalised content, the same whatever file format."""
-    content = inventory.model_dump(mode="json", exclude={"source", "digest"})
+    # Fields only DNS-as-code fills are left out while empty: other inventories keep their digest.
+    empty = {field for field in ("aliases", "notes") if not getattr(inventory, field)}
+    content = inventory.model_dump(mode="json", exclude={"source", "digest", *empty})
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
     return inventory.model_copy(update={"digest": hashlib.sha256(canonical.encode()).hexdigest()})
 
@@ -311,12 +314,22 @@ def _failing_line(text: str, reported: int, origin: str | None) -> int:
 
 
 def inventory_from_zones(
-    paths: Sequence[Path | str], base: Inventory | None = None
+    paths: Sequence[Path | str], base: Inventory | None = None, zone_format: str | None = None
 ) -> tuple[Inventory, list[dns.zone.Zone]]:
     """Zones to audit: their origins, mail domains and delegated children join ``base``'s
     domains (or form a new inventory), their hosts its services, their underscore names its
-    record names."""
-    zones = [read_zone(path) for path in paths]
+    record names. Each path is a BIND zone file or DNS-as-code (``zone_format`` forces the
+    format, see ``dnscode.dispatch``); provider aliases and import notes join the inventory."""
+    from cloudaudit.inventory.dnscode.dispatch import load_zone_source
+
+    imports = [load_zone_source(path, zone_format) for path in paths]
+    zones = [zone for imported in imports for zone in imported.zones]
+    aliases = {
+        wildcard_probe(name): alias
+        for imported in imports
+        for name, alias in imported.aliases.items()
+    }
+    notes = [note for imported in imports for note in imported.notes]
     origins = [name for zone in zones for name in zone_domains(zone)]
     source = ", ".join(str(p) for p in paths)
     base = base or inventory_from_domains(origins, source=source)
@@ -327,6 +340,8 @@ def inventory_from_zones(
         update={
             "domains": tuple(dict.fromkeys([*base.domains, *origins])),
             "record_names": tuple(dict.fromkeys([*base.record_names, *records])),
+            "aliases": {**base.aliases, **aliases},
+            "notes": (*base.notes, *notes),
             "services": (
                 *base.services,
                 *(Service(name=name, endpoints=(parse_endpoint(name),)) for name in owners),
@@ -345,16 +360,17 @@ _DOMAIN_TYPES = (dns.rdatatype.MX, dns.rdatatype.NS)
 def zone_hosts(zone: dns.zone.Zone) -> list[str]:
     """Every owner in ``zone`` with an address or CNAME, whatever its label; a wildcard owner
     is represented by a probe name under it, as a resolver would answer any such name.
-    Underscore names are attribute leaves, not hosts (RFC 8552): see ``zone_record_names``."""
+    Underscore names are attribute leaves, not hosts (RFC 8552): see ``zone_record_names``.
+    A DNS-as-code zone's provider aliases are hosts too, though the zone holds no address."""
+    aliases = zone.aliases if isinstance(zone, DnsCodeZone) else {}
     hosts = []
     for name, node in zone.nodes.items():
         if not any(node.get_rdataset(dns.rdataclass.IN, rdtype) for rdtype in _ENDPOINT_TYPES):
-            continue
+            if name.to_text(omit_final_dot=True).lower() not in aliases:
+                continue
         if _underscored(name):
             continue
-        if name.is_wild():
-            name = dns.name.Name((b"wildcard-probe", *name.labels[1:]))
-        hosts.append(name.to_text(omit_final_dot=True).lower())
+        hosts.append(wildcard_probe(name.to_text(omit_final_dot=True).lower()))
     return sorted(set(hosts))
 
 

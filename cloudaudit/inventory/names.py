@@ -54,6 +54,16 @@ def normalise_hostname(text: str) -> str:
     return ascii_name
 
 
+#: The label a wildcard name (``*.example.com``) is asked under: a resolver answers any name
+#: the wildcard covers alike, so one such name stands for all of them.
+WILDCARD_PROBE_LABEL = "wildcard-probe"
+
+
+def wildcard_probe(name: str) -> str:
+    """``*.foo.example.com`` → ``wildcard-probe.foo.example.com``; other names unchanged."""
+    return WILDCARD_PROBE_LABEL + name[1:] if name.startswith("*.") else name
+
+
 def _ip_literal(text: str) -> str | None:
     candidate = text.strip("[]")
     if ":" not in candidate and not candidate.replace(".", "").isdigit():
