@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 #: Version of the JSON documents cloudaudit writes (evidence, reports, diffs).
 #: Bump the major part when a field is removed or changes meaning, the minor when one is added.
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 #: One set object per distinct combination of explicitly given field names.
 _SHARED_FIELD_SETS: dict[frozenset[str], set[str]] = {}

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
+import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from socketserver import BaseRequestHandler
 
 import pytest
 
@@ -26,6 +29,40 @@ def _isolated_user_dirs(
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.setenv("CLOUDAUDIT_DB", str(home / "history.sqlite3"))
     monkeypatch.delenv("CLOUDAUDIT_RANGES", raising=False)
+
+
+def _loopback(address: object) -> bool:
+    """An AF_UNIX path, or an (address, port…) tuple whose address is in 127.0.0.0/8 or ::1."""
+    if not isinstance(address, tuple):
+        return True  # AF_UNIX and abstract sockets: local by definition
+    try:
+        return ipaddress.ip_address(str(address[0]).split("%")[0]).is_loopback
+    except ValueError:
+        return str(address[0]) == "localhost"
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test sends a packet outside 127.0.0.0/8: a connect or datagram to any other address
+    is refused, and the test fails even if the code under test swallowed the refusal."""
+    attempts: list[str] = []
+
+    def guarded(method: str) -> Callable[..., object]:
+        original = getattr(socket.socket, method)
+
+        def call(self: socket.socket, *args: object) -> object:
+            address = args[-1]
+            if not _loopback(address):
+                attempts.append(f"{method} {address!r}")
+                raise PermissionError(f"test traffic outside loopback refused: {address!r}")
+            return original(self, *args)
+
+        return call
+
+    for method in ("connect", "connect_ex", "sendto"):
+        monkeypatch.setattr(socket.socket, method, guarded(method))
+    yield
+    assert not attempts, f"the test tried to leave loopback: {attempts}"
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +92,12 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 def serve_directory(directory: Path) -> Iterator[str]:
     """A real HTTP server on 127.0.0.1 serving ``directory``; yields its base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
+    yield from serve_http(functools.partial(_QuietHandler, directory=str(directory)))
+
+
+def serve_http(handler: Callable[..., BaseRequestHandler]) -> Iterator[str]:
+    """A real HTTP server on 127.0.0.1, an ephemeral port, answering with ``handler`` (a
+    ``BaseHTTPRequestHandler``) in a thread per request; yields its base URL."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

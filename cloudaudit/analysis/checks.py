@@ -38,6 +38,7 @@ class CheckId(StrEnum):
     POLICY_MAX_SHARE = "CONC-POLICY-001"
     UNATTRIBUTED = "ATTR-001"
     DNS_INCOMPLETE = "SCAN-DNS-001"
+    CT_INCOMPLETE = "SCAN-CT-001"
     STALE_RANGES = "DATA-STALE-001"
     SPF_LOOKUP_LIMIT = "MAIL-SPF-001"
     TAKEOVER_CNAME = "TAKEOVER-CNAME-001"
@@ -48,6 +49,7 @@ class CheckId(StrEnum):
     GLUE_MISMATCH = "DNS-GLUE-001"
     NO_CAA = "CA-CAA-001"
     SINGLE_CA = "CA-SINGLE-001"
+    ZONE_TRANSFER = "DNS-AXFR-001"
 
 
 _BY_CRITICALITY = {
@@ -368,6 +370,33 @@ def _dns_incomplete(ctx: Context, check: Check) -> Iterator[Finding]:
         yield check.finding(Severity.MEDIUM, "scan", lines or ["scan interrupted"])
 
 
+def _ct_incomplete(ctx: Context, check: Check) -> Iterator[Finding]:
+    for domain in ctx.evidence.domains:
+        ct = domain.ct
+        if ct is None:
+            continue
+        if ct.capped:
+            listed = f"{ct.entries} certificate entries read, cap {ct.max_names}"
+            yield check.finding(
+                Severity.LOW,
+                domain.domain,
+                [f"{ct.service.value}: kept the first {len(ct.names)} names listed ({listed})"],
+                title=f"Certificate transparency lists more names under {domain.domain} than "
+                f"the {ct.max_names} scanned",
+            )
+        elif ct.failed:
+            last = ct.fetches[-1] if ct.fetches else None
+            line = f"{last.url}: {last.outcome.value}" if last else "not asked"
+            if last and last.detail:
+                line += f" ({last.detail})"
+            yield check.finding(
+                Severity.INFO,
+                domain.domain,
+                [line],
+                title=f"Certificate transparency could not be read for {domain.domain}",
+            )
+
+
 def _stale(ctx: Context, check: Check) -> Iterator[Finding]:
     info = ctx.estate.attribution.snapshot
     reference = info.oldest_feed_date or info.generated_at
@@ -586,6 +615,35 @@ def _single_ca(ctx: Context, check: Check) -> Iterator[Finding]:
     )
 
 
+_NAMES_SHOWN = 5
+
+
+def _zone_transfer(ctx: Context, check: Check) -> Iterator[Finding]:
+    for domain in ctx.evidence.domains:
+        exposed = [t for t in domain.zone_transfers if t.exposed]
+        if not exposed:
+            continue
+        lines = [
+            f"{t.host} ({t.address}): {t.outcome.value}, {t.records} records"
+            + (f" ({t.detail})" if t.detail else "")
+            for t in exposed
+        ]
+        names = domain.transferred_hosts
+        if names:
+            shown = ", ".join(names[:_NAMES_SHOWN])
+            more = f" and {len(names) - _NAMES_SHOWN} more" if len(names) > _NAMES_SHOWN else ""
+            lines.append(f"{len(names)} host names in the zone: {shown}{more}")
+        yield check.finding(
+            Severity.MEDIUM,
+            domain.domain,
+            lines,
+            tuple(v.service.name for v in ctx.estate.services_in_domain(domain.domain)),
+            ctx.estate.domain_weight(domain.domain),
+            title=f"{len(exposed)} of {len(domain.zone_transfers)} name server addresses of "
+            f"{domain.domain} hand out the whole zone (AXFR)",
+        )
+
+
 REGISTRY: dict[CheckId, Check] = {
     check.id: check
     for check in (
@@ -676,6 +734,14 @@ REGISTRY: dict[CheckId, Check] = {
             _dns_incomplete,
         ),
         Check(
+            CheckId.CT_INCOMPLETE,
+            "Certificate-transparency enumeration incomplete",
+            "Raise --ct-max-names (or scan the domain's zone with --zone) so every name "
+            "certificates were issued for is resolved; if the service failed, re-run the scan "
+            "or choose the other service with --ct-service.",
+            _ct_incomplete,
+        ),
+        Check(
             CheckId.STALE_RANGES,
             "Provider range data is stale",
             "Run `cloudaudit ranges update`.",
@@ -743,6 +809,13 @@ REGISTRY: dict[CheckId, Check] = {
             "Allow a second CA in CAA and keep an ACME account with it, so renewals continue "
             "during one CA's outage.",
             _single_ca,
+        ),
+        Check(
+            CheckId.ZONE_TRANSFER,
+            "Name servers hand out the whole zone (AXFR)",
+            "Allow AXFR and IXFR only to your secondary servers, by address and TSIG key "
+            "(RFC 5936 section 6); everyone else should be refused.",
+            _zone_transfer,
         ),
     )
 }

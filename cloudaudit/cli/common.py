@@ -171,7 +171,10 @@ def analysis_options(func: Callable[P, R]) -> Callable[P, R]:
             help="Jurisdiction required of services that declare none (e.g. EU).",
         ),
         click.option(
-            "--offline", is_flag=True, help="No RDAP look-ups: use only the bundled range data."
+            "--offline",
+            is_flag=True,
+            help="No network request but DNS: no RDAP look-ups (only the bundled range data), "
+            "and for scan no certificate transparency, .well-known or HTTP probes.",
         ),
         click.option(
             "--ranges",

@@ -18,6 +18,7 @@ from cloudaudit.cli.common import (
     report_format_option,
     report_output_option,
 )
+from cloudaudit.inventory.dnscode import FORMATS as ZONE_FORMATS
 
 if TYPE_CHECKING:
     from cloudaudit.discovery.models import ScanEvidence
@@ -44,7 +45,14 @@ if TYPE_CHECKING:
     "zone_files",
     multiple=True,
     type=click.Path(dir_okay=False, exists=True),
-    help="BIND zone file to audit offline, before it is deployed (repeatable).",
+    help="Zone to audit offline, before it is deployed (repeatable): a BIND zone file, an "
+    "octoDNS zone file or config, `dnscontrol print-ir` JSON, `terraform show -json` output, "
+    "or a Route 53, Cloudflare or Azure DNS export.",
+)
+@click.option(
+    "--zone-format",
+    type=click.Choice(ZONE_FORMATS),
+    help="Format of every --zone file when its extension and content leave it ambiguous.",
 )
 @click.option(
     "--resolver",
@@ -67,13 +75,49 @@ if TYPE_CHECKING:
     "--no-http-probes",
     is_flag=True,
     help="Do not ask over HTTP whether names that CNAME to a vendor show its page for a "
-    "deprovisioned resource (one request per such name; never in zone-file audits).",
+    "deprovisioned resource (one request per such name; never with --offline or --zone).",
 )
 @click.option(
     "--no-acme-challenge",
     is_flag=True,
     help="Do not ask _acme-challenge.<name> of every endpoint (one query per host less on a "
     "large inventory; apexes and probed names are still asked).",
+)
+@click.option(
+    "--axfr",
+    is_flag=True,
+    help="Also ask every name server of each domain for a zone transfer (AXFR); a zone handed "
+    "out is a finding and its names join the scan. Off by default: it looks intrusive "
+    "(never with --offline or --zone).",
+)
+@click.option(
+    "--ct/--no-ct",
+    "ct",
+    default=None,
+    help="Ask a certificate-transparency search service for every name certificates were "
+    "issued for under each domain, and resolve them. Default: on for DNS scans, off with "
+    "--offline or --zone.",
+)
+@click.option(
+    "--ct-service",
+    type=click.Choice(["crtsh", "certspotter"]),
+    default="crtsh",
+    show_default=True,
+    help="Which service: crt.sh's JSON API or Cert Spotter's issuances API.",
+)
+@click.option("--ct-url", metavar="URL", help="Base URL of the service (a mirror or a proxy).")
+@click.option(
+    "--ct-max-names",
+    type=click.IntRange(min=1),
+    default=5000,
+    show_default=True,
+    help="Names kept per domain; a domain with more is finding SCAN-CT-001.",
+)
+@click.option(
+    "--no-well-known",
+    is_flag=True,
+    help="Do not fetch https://<domain>/.well-known/matrix/{server,client} to find where the "
+    "domain's Matrix service is delegated (never with --offline or --zone).",
 )
 @click.option(
     "--evidence-only",
@@ -116,6 +160,7 @@ def scan(
     inventory_path: str | None,
     domains_file: str | None,
     zone_files: tuple[str, ...],
+    zone_format: str | None,
     resolvers: tuple[str, ...],
     timeout: float,
     retries: int,
@@ -124,6 +169,12 @@ def scan(
     rate_limit: float | None,
     no_http_probes: bool,
     no_acme_challenge: bool,
+    axfr: bool,
+    ct: bool | None,
+    ct_service: str,
+    ct_url: str | None,
+    ct_max_names: int,
+    no_well_known: bool,
     evidence_only: bool,
     db_path: Path | None,
     no_history: bool,
@@ -148,6 +199,7 @@ def scan(
       cloudaudit scan example.com example.org
       cloudaudit scan -i inventory.toml --format html -o report.html
       cloudaudit scan --zone examples/zones/brightwater-logistik.example.zone
+      cloudaudit scan --zone examples/dnscode/terraform.json --offline
       cloudaudit scan --domains-file domains.txt --resolver 9.9.9.9 --format json
       echo example.com | cloudaudit scan --domains-file -
 
@@ -156,7 +208,8 @@ def scan(
     The output file is written only when the scan finished.
     """
     from cloudaudit.cli.pipeline import takeover_probes
-    from cloudaudit.discovery.config import ScanConfig
+    from cloudaudit.discovery.config import CtConfig, ScanConfig
+    from cloudaudit.discovery.models import CtService
     from cloudaudit.discovery.runner import run_scan
     from cloudaudit.errors import InputError
     from cloudaudit.inventory.load import (
@@ -180,10 +233,15 @@ def scan(
         )
     zones = None
     if zone_files:
-        inventory, zones = inventory_from_zones(zone_files, inventory)
+        inventory, zones = inventory_from_zones(zone_files, inventory, zone_format)
+        for message in inventory.notes:
+            note(f"note: {message}", quiet)
     if inventory is None or not (inventory.domains or inventory.services):
         raise InputError("nothing to scan: give domains, --inventory, --domains-file or --zone")
 
+    live = not offline and not zone_files
+    if ct and not live:
+        note("note: --ct is ignored with --offline and --zone (no requests are made)", quiet)
     config = ScanConfig(
         resolvers=resolvers,
         timeout=timeout,
@@ -191,18 +249,37 @@ def scan(
         concurrency=concurrency,
         rate_limit=rate_limit,
         acme_challenge=not no_acme_challenge,
-        takeover_probes=() if no_http_probes else takeover_probes(),
+        # An HTTP probe is a web request too: never under --offline or in zone-file audits.
+        takeover_probes=takeover_probes() if live and not no_http_probes else (),
+        # The web sources of names (certificate transparency, /.well-known) are network
+        # requests: never under --offline, and a zone-file audit is about the file.
+        ct=CtConfig(service=CtService(ct_service), url=ct_url, max_names=ct_max_names)
+        if live and ct is not False
+        else None,
+        well_known=live and not no_well_known,
+        # Zone transfers are asked of the domains' own servers: never under --offline, and a
+        # zone-file audit has no server to ask.
+        axfr=axfr and live,
     )
     if workers:
         config = config.model_copy(update={"workers": workers})
     progress = Progress(quiet)
+
+    phases = {"scan": "", "names": ""}
+
+    def show(phase: str, text: str) -> None:
+        phases[phase] = text
+        progress(", ".join(text for text in phases.values() if text))
 
     def discover() -> ScanEvidence:
         evidence = run_scan(
             inventory,
             config,
             zones=zones,
-            progress=lambda done, total: progress(f"scanned {done}/{total}"),
+            progress=lambda done, total: show("scan", f"scanned {done}/{total}"),
+            enumeration_progress=lambda done, total: show(
+                "names", f"certificate transparency and .well-known {done}/{total} domains"
+            ),
         )
         progress.done()
         note(
@@ -211,6 +288,8 @@ def scan(
             f"({evidence.stats.failures} failed lookups)",
             quiet,
         )
+        for line in source_lines(evidence):
+            note(line, quiet)
         return evidence
 
     if output_format == "dora" and (evidence_only or output is None or str(output) == "-"):
@@ -276,6 +355,39 @@ def _notify(url: str, report: AuditReport, previous: AuditReport | None, quiet: 
         note(f"warning: notification to {url} failed: {error}", quiet=False)
     else:
         note(f"notified {url} of {len(new)} new findings", quiet)
+
+
+def source_lines(evidence: ScanEvidence) -> list[str]:
+    """What the summary says about where host names came from and what the web sources did."""
+    from collections import Counter
+
+    from cloudaudit.discovery.models import NameSource
+
+    counts = Counter(source for sources in evidence.name_sources.values() for source in sources)
+    lines = []
+    if counts:
+        shown = (f"{source.value} {counts[source]}" for source in NameSource if counts[source])
+        lines.append("host names by source: " + ", ".join(shown))
+    for domain in evidence.domains:
+        ct = domain.ct
+        if ct is not None:
+            resolving = sum(
+                1
+                for name in ct.names
+                if (host := evidence.hosts.get(name)) and (host.addresses or host.cname_chain)
+            )
+            state = f" ({ct.fetches[-1].outcome.value})" if ct.failed and ct.fetches else ""
+            capped = f", capped at {ct.max_names}" if ct.capped else ""
+            lines.append(
+                f"certificate transparency ({ct.service.value}) for {domain.domain}: "
+                f"{len(ct.names)} names{capped}, {resolving} resolve{state}"
+            )
+        lines.extend(
+            f"matrix {document.kind} of {domain.domain} delegated to {document.host}"
+            for document in domain.well_known
+            if document.host
+        )
+    return lines
 
 
 def _merge(inventory: Inventory, domains: tuple[str, ...]) -> Inventory:

@@ -6,7 +6,7 @@ import os
 
 from pydantic import Field
 
-from cloudaudit.discovery.models import Signal
+from cloudaudit.discovery.models import CtService, Signal
 from cloudaudit.model import Model
 
 #: Subdomains probed under every apex: where websites, mail and apps commonly live.
@@ -46,6 +46,46 @@ MAIL_POLICY_NAMES: tuple[tuple[str, Signal], ...] = (
 )
 
 
+#: Where each certificate-transparency service answers when no other base URL is given.
+CT_DEFAULT_URLS: dict[CtService, str] = {
+    CtService.CRTSH: "https://crt.sh/",
+    CtService.CERTSPOTTER: "https://api.certspotter.com/v1/issuances",
+}
+
+#: Matrix server discovery (spec, "Server discovery" and "Well-known URIs"): {domain} is the
+#: apex, {kind} 'server' or 'client'.
+WELL_KNOWN_URL = "https://{domain}/.well-known/matrix/{kind}"
+
+
+class CtConfig(Model):
+    """How to ask a certificate-transparency search service for the names under a domain.
+
+    The services are slow and rate-limited: one request per domain (Cert Spotter pages
+    through ``after``), a generous deadline, retries with backoff on 429, 5xx and timeouts.
+    """
+
+    service: CtService = CtService.CRTSH
+    url: str | None = Field(
+        default=None, description="Base URL of the service; None: the service's own."
+    )
+    max_names: int = Field(default=5000, ge=1, description="Names kept per domain.")
+    timeout: float = Field(
+        default=60.0, gt=0, description="Seconds for one request, body included."
+    )
+    retries: int = Field(default=3, ge=0, description="Extra attempts after 429, 5xx, timeout.")
+    backoff: float = Field(default=2.0, ge=0, description="First wait between attempts (s).")
+    max_wait: float = Field(
+        default=60.0, ge=0, description="Longest wait honoured, Retry-After included (s)."
+    )
+    max_bytes: int = Field(default=64 << 20, ge=1024, description="Bytes read per answer.")
+    max_pages: int = Field(default=50, ge=1, description="Pages asked per domain (Cert Spotter).")
+    concurrency: int = Field(default=2, ge=1, description="Domains asked at once.")
+
+    @property
+    def base_url(self) -> str:
+        return self.url or CT_DEFAULT_URLS[self.service]
+
+
 class TakeoverProbe(Model):
     """A vendor's error page for a deprovisioned resource, looked for over HTTP at names
     whose CNAME chain reaches the vendor (from the catalogue's takeover facts)."""
@@ -77,6 +117,36 @@ class ScanConfig(Model):
     acme_challenge: bool = Field(
         default=True,
         description="Ask _acme-challenge.<host> of every endpoint (apexes and probes always).",
+    )
+    axfr: bool = Field(
+        default=False,
+        description="Ask each address of each name server of every apex for a zone transfer "
+        "(AXFR over TCP); network scans only.",
+    )
+    axfr_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds one zone transfer may take from connect to end."
+    )
+    axfr_max_records: int = Field(
+        default=100_000, ge=1, description="Records read from one transfer before it is cut."
+    )
+    axfr_max_bytes: int = Field(
+        default=32 << 20,
+        ge=512,
+        description="Message bytes read from one transfer before it is cut.",
+    )
+    ct: CtConfig | None = Field(
+        default=None,
+        description="Ask a certificate-transparency search service for every name under each "
+        "domain; None: not asked (network scans only).",
+    )
+    well_known: bool = Field(
+        default=False,
+        description="Fetch each domain's Matrix /.well-known delegations over HTTPS (network "
+        "scans only).",
+    )
+    well_known_url: str = Field(
+        default=WELL_KNOWN_URL,
+        description="URL template of the Matrix documents: {domain} and {kind} are filled in.",
     )
     max_chain: int = Field(default=16, ge=1, description="CNAME hops before chain_too_long.")
     max_records: int = Field(default=64, ge=1, description="Records kept per answer.")

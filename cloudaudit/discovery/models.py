@@ -193,6 +193,125 @@ class HttpProbe(Model):
     error: str | None = Field(default=None, description="Why no answer was read.")
 
 
+class TransferOutcome(StrEnum):
+    """How one zone transfer (AXFR, RFC 5936) attempt ended."""
+
+    ALLOWED = "allowed"  # the whole zone came back
+    REFUSED = "refused"  # rcode REFUSED (BIND, Unbound)
+    NOTAUTH = "notauth"  # rcode NOTAUTH, how Knot and others refuse a transfer
+    DENIED = "denied"  # another error rcode (SERVFAIL, NOTIMP, FORMERR...): see detail
+    TOO_LARGE = "too_large"  # the server sent more than the record or byte cap; stopped
+    TIMEOUT = "timeout"
+    NETWORK_ERROR = "network_error"
+    MALFORMED = "malformed"
+
+
+class ZoneTransfer(Model):
+    """One AXFR of an apex domain asked of one address of one of its name servers."""
+
+    domain: str
+    host: str = Field(description="The name server host asked.")
+    address: str
+    outcome: TransferOutcome
+    records: int = Field(default=0, description="Resource records read before the end.")
+    bytes_read: int = Field(default=0, description="Message bytes read before the end.")
+    elapsed_ms: float = 0.0
+    detail: str | None = None
+
+    @property
+    def exposed(self) -> bool:
+        """True when the server handed out zone content: the whole zone, or records of it
+        before the cap, a timeout or a broken message stopped the reading."""
+        return self.outcome is TransferOutcome.ALLOWED or self.records > 0
+
+
+class NameSource(StrEnum):
+    """Where discovery learned a host name: each host in the evidence lists every source."""
+
+    INVENTORY = "inventory"  # an endpoint of a service in the inventory
+    ZONE = "zone"  # an owner with an address or CNAME in a zone file audited
+    APEX = "apex"  # a domain walked
+    GUESS = "guess"  # one of the common subdomains asked under every apex
+    NS = "ns"  # a name server of a domain (its own NS set or the parent's delegation)
+    PARENT_NS = "parent_ns"  # a server of the parent zone, asked for the delegation
+    MX = "mx"  # a mail exchanger of a domain
+    SRV = "srv"  # the target of a well-known SRV record
+    CT = "ct"  # a name in a certificate-transparency log (RFC 9162)
+    AXFR = "axfr"  # an owner in a zone a name server transferred
+    WELL_KNOWN = "well_known"  # a host a /.well-known document delegates to (Matrix)
+
+
+class FetchOutcome(StrEnum):
+    """How one HTTP fetch of discovery ended. Failures are evidence, never exceptions."""
+
+    OK = "ok"
+    HTTP_ERROR = "http_error"  # a final status outside 2xx (see status)
+    TIMEOUT = "timeout"  # no complete answer within the time allowed
+    NETWORK_ERROR = "network_error"  # no connection, TLS failure, a bad redirect
+    TOO_LARGE = "too_large"  # the body exceeded the size allowed; not read further
+    TOO_MANY_REDIRECTS = "too_many_redirects"
+    MALFORMED = "malformed"  # an answer that is not the JSON document expected
+
+
+class HttpFetch(Model):
+    """One HTTP GET discovery made (a certificate-transparency search, a .well-known
+    document), after retries and redirects, and how it ended."""
+
+    url: str
+    outcome: FetchOutcome
+    status: int | None = Field(default=None, description="HTTP status of the last answer.")
+    attempts: int = 1
+    size: int = Field(default=0, description="Bytes of body read.")
+    redirects: tuple[str, ...] = Field(default=(), description="Locations followed, in order.")
+    detail: str | None = Field(default=None, description="Retries, errors and their reasons.")
+
+
+class CtService(StrEnum):
+    """A certificate-transparency search service (each searches the public CT logs)."""
+
+    CRTSH = "crtsh"  # crt.sh's JSON API
+    CERTSPOTTER = "certspotter"  # Cert Spotter's issuances API (SSLMate)
+
+
+class CtEvidence(Model):
+    """What a certificate-transparency search service lists under one apex domain."""
+
+    domain: str
+    service: CtService
+    fetches: tuple[HttpFetch, ...] = Field(default=(), description="One per page asked.")
+    entries: int = Field(default=0, description="Certificate entries read.")
+    names: tuple[str, ...] = Field(
+        default=(),
+        description="Names at or under the domain, lower-case A-labels, each once; a wildcard "
+        "as a probe name under it.",
+    )
+    outside: int = Field(default=0, description="Names listed outside the domain, left out.")
+    invalid: int = Field(default=0, description="Entries that are no host name, left out.")
+    max_names: int = Field(description="The cap on names kept for this domain.")
+    capped: bool = Field(
+        default=False, description="The service listed more names than the cap: some not kept."
+    )
+
+    @property
+    def failed(self) -> bool:
+        """True when the last page asked did not come back as a usable answer."""
+        return not self.fetches or self.fetches[-1].outcome is not FetchOutcome.OK
+
+
+class WellKnownEvidence(Model):
+    """One Matrix /.well-known document of a domain and the host it delegates to."""
+
+    kind: str = Field(description="'server' (federation, m.server) or 'client' (m.homeserver).")
+    fetch: HttpFetch
+    target: str | None = Field(
+        default=None, description="m.server's host[:port], or m.homeserver's base_url."
+    )
+    host: str | None = Field(
+        default=None, description="The delegated host name (A-label), resolved and attributed."
+    )
+    error: str | None = Field(default=None, description="Why the document gave no host.")
+
+
 class DomainEvidence(Model):
     """What the walk of one apex domain found. Host names resolved are in ScanEvidence.hosts."""
 
@@ -213,13 +332,30 @@ class DomainEvidence(Model):
         default=(),
         description="DKIM, MTA-STS, TLS-RPT, BIMI and _acme-challenge answers that show data.",
     )
-    subdomains: tuple[str, ...] = Field(default=(), description="Probed names that exist.")
+    subdomains: tuple[str, ...] = Field(
+        default=(),
+        description="Names under the domain that exist: probed, or enumerated (certificate "
+        "transparency, zone transfer) and not already an inventory endpoint.",
+    )
     ns_hosts: tuple[str, ...] = Field(default=(), description="The child's own NS set.")
     delegated_ns_hosts: tuple[str, ...] = Field(default=(), description="The parent's NS set.")
     server_probes: tuple[ServerProbe, ...] = Field(
         default=(), description="Each name server address asked for the SOA without recursion."
     )
+    zone_transfers: tuple[ZoneTransfer, ...] = Field(
+        default=(), description="AXFR attempts against each name server address (--axfr)."
+    )
+    transferred_hosts: tuple[str, ...] = Field(
+        default=(),
+        description="Owners with an address or CNAME in the zones transferred (--axfr).",
+    )
     mx_hosts: tuple[str, ...] = ()
+    ct: CtEvidence | None = Field(
+        default=None, description="Names a certificate-transparency search lists (--ct)."
+    )
+    well_known: tuple[WellKnownEvidence, ...] = Field(
+        default=(), description="Matrix /.well-known delegations fetched over HTTPS."
+    )
 
 
 class ScanStats(Model):
@@ -248,6 +384,11 @@ class ScanEvidence(Model):
     )
     http_probes: tuple[HttpProbe, ...] = Field(
         default=(), description="Names whose CNAME reaches a vendor with a known error page."
+    )
+    name_sources: dict[str, tuple[NameSource, ...]] = Field(
+        default_factory=dict,
+        description="Where each host name came from (inventory, zone, guess, ct, axfr, "
+        "well_known...), keyed like hosts.",
     )
     stats: ScanStats = ScanStats()
     interrupted: bool = False

@@ -11,10 +11,10 @@ import asyncio
 import contextlib
 import gc
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import dns.zone
 
@@ -27,6 +27,7 @@ from cloudaudit.discovery.models import (
     DomainEvidence,
     HostEvidence,
     HttpProbe,
+    NameSource,
     Outcome,
     ScanEvidence,
     ScanStats,
@@ -36,7 +37,9 @@ from cloudaudit.discovery.models import (
     SpfEvidence,
     SpfNode,
     SrvEvidence,
+    ZoneTransfer,
 )
+from cloudaudit.discovery.sources import NameSources, apex_of
 from cloudaudit.discovery.walk import (
     follow_chain,
     make_query,
@@ -45,6 +48,10 @@ from cloudaudit.discovery.walk import (
     target_names,
 )
 from cloudaudit.inventory.models import EndpointKind, Inventory
+
+if TYPE_CHECKING:
+    from cloudaudit.discovery.axfr import Transferred
+    from cloudaudit.discovery.enumeration import DomainFindings
 
 ProgressCallback = Callable[[int, int], None]
 K = TypeVar("K")
@@ -56,6 +63,7 @@ _PARENT_SERVERS = 3  # of the parent's name servers resolved for a referral
 _PROBED_SERVERS = 8  # of a domain's name servers asked directly whether they serve it
 _ADDRESSES_PER_SERVER = 2
 _SRV_PROTOCOLS = frozenset({"_tcp", "_udp", "_tls", "_sctp"})
+_TRANSFERS_AT_ONCE = 8
 
 
 class _Memo(Generic[K, V]):
@@ -101,11 +109,17 @@ class _Memo(Generic[K, V]):
 class Discovery:
     """One scan's state: the backend, the per-scan caches and the counters."""
 
-    def __init__(self, backend: DnsBackend, config: ScanConfig) -> None:
+    def __init__(
+        self, backend: DnsBackend, config: ScanConfig, *, zone_transfers: bool = False
+    ) -> None:
         self.backend = backend
         self.config = config
+        self.zone_transfers = zone_transfers
+        # Each transfer holds up to a whole zone while it is read: a few at a time.
+        self.transfer_slots = asyncio.Semaphore(_TRANSFERS_AT_ONCE)
         self.lookups: _Memo[tuple[str, str], DnsQuery] = _Memo()
         self.hosts: _Memo[str, HostEvidence] = _Memo()
+        self.parent_servers: set[str] = set()  # resolved to ask for delegations
 
     @property
     def cache_hits(self) -> int:
@@ -282,6 +296,7 @@ class Discovery:
             parent_ns = await self.lookup(parent, "NS")
             hosts = [r.value.rstrip(".").lower() for r in parent_ns.records if r.rtype == "NS"]
             if hosts:
+                self.parent_servers.update(hosts[:_PARENT_SERVERS])
                 resolved = await asyncio.gather(*(self.host(h) for h in hosts[:_PARENT_SERVERS]))
                 servers = [a for host in resolved for a in host.addresses]
                 break
@@ -338,6 +353,9 @@ class Discovery:
             self.signals(domain, subdomains),
             self.server_probes(domain, servers),
         )
+        transfers, transferred = (
+            await self.transfers(domain, server_probes) if self.zone_transfers else ((), ())
+        )
         return DomainEvidence(
             domain=domain,
             soa=soa,
@@ -354,8 +372,28 @@ class Discovery:
             ns_hosts=tuple(ns_hosts),
             delegated_ns_hosts=tuple(delegated_ns_hosts),
             server_probes=server_probes,
+            zone_transfers=transfers,
+            transferred_hosts=transferred,
             mx_hosts=tuple(mx_hosts),
         )
+
+    async def transfers(
+        self, domain: str, probes: Sequence[ServerProbe]
+    ) -> tuple[tuple[ZoneTransfer, ...], tuple[str, ...]]:
+        """AXFR of ``domain`` from each name server address the probes asked, and the host
+        names of the zones that came back (``discover`` resolves them with source axfr)."""
+        from cloudaudit.discovery.axfr import TransferLimits, names_from_transfers, transfer
+
+        limits = TransferLimits.from_config(self.config)
+
+        async def attempt(host: str, address: str) -> Transferred:
+            async with self.transfer_slots:
+                return await transfer(domain, host, address, limits)
+
+        targets = dict.fromkeys((probe.host, probe.address) for probe in probes)
+        results = await asyncio.gather(*(attempt(host, address) for host, address in targets))
+        names = names_from_transfers(results)
+        return tuple(result.attempt for result in results), tuple(names)
 
     async def spf(self, domain: str, txt: DnsQuery) -> SpfEvidence | None:
         record, _ = spf_record(txt)
@@ -465,6 +503,58 @@ def _exists(host: HostEvidence) -> bool:
     )
 
 
+def _with_enumerated(
+    walked: Sequence[DomainEvidence],
+    findings: Mapping[str, DomainFindings],
+    found: NameSources,
+    resolved: Mapping[str, HostEvidence],
+    endpoints: set[str],
+) -> tuple[DomainEvidence, ...]:
+    """Each domain with what the web sources said about it, and the enumerated names under
+    it that exist among its subdomains (inventory endpoints are attributed as such)."""
+    apexes = {d.domain for d in walked}
+    joined: dict[str, list[str]] = {}
+    for name in found:
+        host = resolved.get(name)
+        apex = apex_of(name, apexes)
+        if apex is not None and name not in endpoints and host is not None and _exists(host):
+            joined.setdefault(apex, []).append(name)
+    domains = []
+    for domain in walked:
+        finding = findings.get(domain.domain)
+        names = joined.get(domain.domain, [])
+        update: dict[str, Any] = {}
+        if names:
+            update["subdomains"] = tuple(dict.fromkeys([*domain.subdomains, *sorted(names)]))
+        if finding is not None:
+            update |= {"ct": finding.ct, "well_known": finding.well_known}
+        domains.append(domain.model_copy(update=update) if update else domain)
+    return tuple(domains)
+
+
+def _name_sources(
+    hosts: Mapping[str, HostEvidence],
+    domains: Sequence[DomainEvidence],
+    found: NameSources,
+    endpoints: set[str],
+    parent_servers: set[str],
+    config: ScanConfig,
+) -> dict[str, tuple[NameSource, ...]]:
+    """Every source of every host name. A zone audit turns the zone's owners into the
+    inventory's services: those show as ``zone``, not ``inventory``."""
+    sources = NameSources()
+    sources.add(NameSource.INVENTORY, (n for n in endpoints if not found.has(n, NameSource.ZONE)))
+    sources.merge(found)
+    for domain in domains:
+        sources.add(NameSource.APEX, (domain.domain,))
+        sources.add(NameSource.GUESS, (f"{label}.{domain.domain}" for label in config.subdomains))
+        sources.add(NameSource.NS, (*domain.ns_hosts, *domain.delegated_ns_hosts))
+        sources.add(NameSource.MX, domain.mx_hosts)
+        sources.add(NameSource.SRV, (target for srv in domain.srv for target in srv.targets))
+    sources.add(NameSource.PARENT_NS, parent_servers)
+    return {name: sources.of(name) for name in hosts}
+
+
 async def discover(
     inventory: Inventory,
     config: ScanConfig,
@@ -472,18 +562,30 @@ async def discover(
     progress: ProgressCallback | None = None,
     source: str = "dns",
     helpers: int = 0,
+    enumerated: Mapping[NameSource, Iterable[str]] | None = None,
+    enumeration_progress: ProgressCallback | None = None,
 ) -> ScanEvidence:
     """Walk every domain and resolve every endpoint of ``inventory``.
 
     With ``helpers``, endpoint host names left after the domain walk are shared with that many
-    helper processes (network scans only; see ``parallel``).
+    helper processes (network scans only; see ``parallel``). ``enumerated`` gives host names
+    found by other means (a zone file's owners), by source; network scans add those of
+    certificate transparency and /.well-known (``enumeration_progress`` counts domains).
     """
+    from cloudaudit.discovery.enumeration import enumerate_domains
     from cloudaudit.discovery.parallel import Helpers, HostShard, split
 
     started_at = datetime.now(UTC)
     started = time.perf_counter()
-    walker = Discovery(backend, config)
+    # Zone-file audits never transfer: there is no server to ask.
+    walker = Discovery(backend, config, zone_transfers=config.axfr and source != "zone")
     endpoint_hosts = _endpoint_hosts(inventory)
+    endpoints = set(endpoint_hosts)
+    # Host names found beyond the walk, each with its sources. Every source of names (zone
+    # owners, certificate transparency, /.well-known, zone transfers) adds them here with
+    # ``found.add(source, names)`` before host resolution: they are resolved like endpoints,
+    # recorded with their sources, and those that exist join their domain's subdomains.
+    found = NameSources(enumerated)
     total = len(inventory.domains) + len(endpoint_hosts)
     done = 0
     domain_limit, host_limit = max(4, config.concurrency // 8), config.concurrency
@@ -508,7 +610,18 @@ async def discover(
     recovered: list[HostEvidence] = []  # shares of failed helpers, resolved here
     pool: Helpers | None = None
     try:
-        domain_results = await bounded(inventory.domains, domain_limit, walker.domain, advance)
+        domain_results, findings = await asyncio.gather(
+            bounded(inventory.domains, domain_limit, walker.domain, advance),
+            # The web sources are asked while the walk runs; zone-file audits ask nothing.
+            enumerate_domains(
+                inventory.domains if source != "zone" else (), config, enumeration_progress
+            ),
+        )
+        for finding in findings.values():
+            found.add(NameSource.CT, finding.ct.names if finding.ct else ())
+            found.add(NameSource.WELL_KNOWN, (w.host for w in finding.well_known if w.host))
+        for domain_result in domain_results:
+            found.add(NameSource.AXFR, domain_result.transferred_hosts)
         remaining = [h for h in endpoint_hosts if h not in walker.hosts.done]
         walker.hosts.hits += len(endpoint_hosts) - len(remaining)  # answered by the walk
         advance(len(endpoint_hosts) - len(remaining))
@@ -522,6 +635,9 @@ async def discover(
         )
         own_hosts = cast(list[HostEvidence], outcomes[0])
         shards = [shard for shard in outcomes[1:] if isinstance(shard, HostShard)]
+        extra = [n for n in found if n not in endpoints and n not in walker.hosts.done]
+        total += len(extra)
+        await bounded(extra, host_limit, walker.host, advance)
         records = await bounded(inventory.record_names, host_limit, walker.record)
     finally:
         if pool is not None:
@@ -530,20 +646,20 @@ async def discover(
     helped_hosts = [host for shard in shards for host in shard.hosts]
     resolved_here = [*own_hosts, *recovered]
     walker.hosts.done.update((host.hostname, host) for host in [*resolved_here, *helped_hosts])
-    domains = tuple(domain_results)
+    domains = _with_enumerated(domain_results, findings, found, walker.hosts.done, endpoints)
     probed = {f"{label}.{d.domain}" for d in domains for label in config.subdomains}
     probed |= {d.domain for d in domains}
     wanted = set(endpoint_hosts)
     hosts: dict[str, HostEvidence] = {}
     for name, host in sorted(walker.hosts.done.items()):
-        if name in probed and not _exists(host) and name not in wanted:
+        if name in probed and not _exists(host) and name not in wanted and name not in found:
             continue  # a probe that found nothing is not a host of the estate
         hosts[name] = host
     http_probes: tuple[HttpProbe, ...] = ()
     if config.takeover_probes and source != "zone":
         from cloudaudit.discovery.http_probe import probe_hosts, probe_targets
 
-        own = [hosts[name] for name in sorted(wanted | probed) if name in hosts]
+        own = [hosts[name] for name in sorted(wanted | probed | set(found)) if name in hosts]
         targets = probe_targets(own, config.takeover_probes)
         http_probes = await probe_hosts(targets, config) if targets else ()
     queries = list(walker.lookups.done.values())
@@ -565,6 +681,7 @@ async def discover(
         hosts=hosts,
         records=tuple(records),
         http_probes=http_probes,
+        name_sources=_name_sources(hosts, domains, found, endpoints, walker.parent_servers, config),
         stats=ScanStats(
             queries=sent + sum(shard.totals.queries_sent for shard in shards),
             cache_hits=walker.cache_hits + sum(shard.totals.cache_hits for shard in shards),
@@ -580,6 +697,7 @@ def run_scan(
     *,
     zones: list[dns.zone.Zone] | None = None,
     progress: ProgressCallback | None = None,
+    enumeration_progress: ProgressCallback | None = None,
 ) -> ScanEvidence:
     """Synchronous entry point: a network scan, or an offline one when ``zones`` are given.
 
@@ -589,6 +707,7 @@ def run_scan(
     from cloudaudit.discovery.network import NetworkBackend
     from cloudaudit.discovery.parallel import MIN_HOSTS_FOR_HELPERS, share_config
     from cloudaudit.discovery.zonefile import ZoneBackend
+    from cloudaudit.inventory.load import zone_hosts
 
     results: list[ScanEvidence] = []
 
@@ -596,13 +715,27 @@ def run_scan(
         backend: DnsBackend
         if zones:
             backend = ZoneBackend(zones)
-            results.append(await discover(inventory, config, backend, progress, source="zone"))
+            owners = {NameSource.ZONE: [name for zone in zones for name in zone_hosts(zone)]}
+            results.append(
+                await discover(
+                    inventory, config, backend, progress, source="zone", enumerated=owners
+                )
+            )
             return
         many = len(_endpoint_hosts(inventory)) >= MIN_HOSTS_FOR_HELPERS
         processes = config.workers if many else 1
         own = share_config(config, processes)
         backend = NetworkBackend.from_config(own)
-        results.append(await discover(inventory, own, backend, progress, helpers=processes - 1))
+        results.append(
+            await discover(
+                inventory,
+                own,
+                backend,
+                progress,
+                helpers=processes - 1,
+                enumeration_progress=enumeration_progress,
+            )
+        )
 
     # The evidence is handed out beside the task, not as its result: on Python 3.11,
     # asyncio.run ends by formatting the main task's repr (through signal.getsignal), which

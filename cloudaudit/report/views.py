@@ -15,7 +15,13 @@ from pydantic import BaseModel
 from cloudaudit.analysis.models import Severity, SimulationResult
 from cloudaudit.attribution.models import EndpointAttribution, LookupResult
 from cloudaudit.attribution.status import RangesStatus
-from cloudaudit.discovery.models import DnsQuery, ScanEvidence
+from cloudaudit.discovery.models import (
+    CtEvidence,
+    DnsQuery,
+    HttpFetch,
+    ScanEvidence,
+    WellKnownEvidence,
+)
 from cloudaudit.errors import CloudauditError
 from cloudaudit.report.document import BarChart, Cell, Document, FlowChart, Section
 from cloudaudit.report.register import register_entries
@@ -26,6 +32,98 @@ def _query_value(query: DnsQuery) -> str:
     if query.records:
         return ", ".join(r.value for r in query.records)
     return query.outcome.value + (f" ({query.detail})" if query.detail else "")
+
+
+def _zone_transfers(evidence: ScanEvidence) -> tuple[Section, ...]:
+    """Every AXFR attempt (``scan --axfr``); no section when none was made."""
+    attempts = [t for d in evidence.domains for t in d.zone_transfers]
+    if not attempts:
+        return ()
+    joined = sum(len(d.transferred_hosts) for d in evidence.domains)
+    return (
+        Section(
+            title="Zone transfers (AXFR)",
+            key="axfr",
+            note=f"{joined} host names from zones handed out joined the scan (source axfr)."
+            if joined
+            else None,
+            headers=("Domain", "Name server", "Address", "Outcome", "Records", "Detail"),
+            rows=tuple(
+                (t.domain, t.host, t.address, t.outcome.value, t.records, t.detail)
+                for t in attempts
+            ),
+        ),
+    )
+
+
+def _sources(evidence: ScanEvidence, name: str) -> str:
+    return ", ".join(source.value for source in evidence.name_sources.get(name, ()))
+
+
+def _fetch_state(fetch: HttpFetch) -> str:
+    return fetch.outcome.value + (f" (HTTP {fetch.status})" if fetch.status else "")
+
+
+def _ct_row(domain: str, ct: CtEvidence, evidence: ScanEvidence) -> tuple[Cell, ...]:
+    resolving = [
+        name
+        for name in ct.names
+        if (host := evidence.hosts.get(name)) and (host.addresses or host.cname_chain)
+    ]
+    notes = [f"{ct.entries} certificate entries"]
+    if ct.outside:
+        notes.append(f"{ct.outside} names outside the domain left out")
+    if ct.capped:
+        notes.append(f"capped at {ct.max_names} names")
+    notes += [fetch.detail for fetch in ct.fetches if fetch.detail]
+    return (
+        domain,
+        f"ct ({ct.service.value})",
+        ", ".join(_fetch_state(fetch) for fetch in ct.fetches),
+        len(ct.names),
+        len(resolving),
+        "; ".join(notes),
+    )
+
+
+def _well_known_row(
+    domain: str, document: WellKnownEvidence, evidence: ScanEvidence
+) -> tuple[Cell, ...]:
+    host = document.host
+    delegated = f"{document.target} → {host}" if host else None
+    notes = (delegated, document.error, document.fetch.detail)
+    return (
+        domain,
+        f"well_known (matrix {document.kind})",
+        _fetch_state(document.fetch),
+        1 if host else 0,
+        1 if host and (found := evidence.hosts.get(host)) and found.addresses else 0,
+        "; ".join(note for note in notes if note),
+    )
+
+
+def _name_enumeration(evidence: ScanEvidence) -> tuple[Section, ...]:
+    """What certificate transparency and /.well-known gave per domain; none when not asked."""
+    rows = [
+        row
+        for domain in evidence.domains
+        for row in (
+            *([_ct_row(domain.domain, domain.ct, evidence)] if domain.ct else []),
+            *(_well_known_row(domain.domain, w, evidence) for w in domain.well_known),
+        )
+    ]
+    if not rows:
+        return ()
+    return (
+        Section(
+            title="Names from certificate transparency and .well-known",
+            key="enumeration",
+            note="Names that no longer resolve stay in the evidence (hosts, with their sources) "
+            "and count for no concentration.",
+            headers=("Domain", "Source", "Outcome", "Names", "Resolve", "Detail"),
+            rows=tuple(rows),
+        ),
+    )
 
 
 def evidence_view(evidence: ScanEvidence) -> Document:
@@ -48,7 +146,7 @@ def evidence_view(evidence: ScanEvidence) -> Document:
     hosts = Section(
         title="Hosts",
         key="hosts",
-        headers=("Host", "CNAME chain", "A", "AAAA", "Outcome"),
+        headers=("Host", "CNAME chain", "A", "AAAA", "Outcome", "Sources"),
         rows=tuple(
             (
                 name,
@@ -58,6 +156,7 @@ def evidence_view(evidence: ScanEvidence) -> Document:
                 host.a.outcome.value
                 if host.a.outcome == host.aaaa.outcome
                 else f"{host.a.outcome.value}/{host.aaaa.outcome.value}",
+                _sources(evidence, name),
             )
             for name, host in sorted(evidence.hosts.items())
         ),
@@ -84,7 +183,13 @@ def evidence_view(evidence: ScanEvidence) -> Document:
             ("Failed lookups", evidence.stats.failures),
             ("Complete", evidence.complete),
         ),
-        sections=(domains, hosts, failures),
+        sections=(
+            domains,
+            hosts,
+            *_name_enumeration(evidence),
+            *_zone_transfers(evidence),
+            failures,
+        ),
         primary="hosts",
     )
 
@@ -302,7 +407,11 @@ def report_view(report: AuditReport) -> Document:
     mail_rows = [
         row for d in report.attribution.domains for row in _endpoint_rows(d.domain, d.mail)
     ]
-    web_rows = [row for d in report.attribution.domains for row in _endpoint_rows(d.domain, d.web)]
+    web_rows = [
+        (*row, _sources(evidence, e.subject))
+        for d in report.attribution.domains
+        for row, e in zip(_endpoint_rows(d.domain, d.web), d.web, strict=True)
+    ]
     sender_rows = [
         row for d in report.attribution.domains for row in _endpoint_rows(d.domain, d.spf_senders)
     ]
@@ -373,11 +482,15 @@ def report_view(report: AuditReport) -> Document:
             Section("DNS operators", _ENDPOINT_HEADERS, tuple(dns_rows), key="dns"),
             Section("Mail providers", _ENDPOINT_HEADERS, tuple(mail_rows), key="mail"),
             Section("Mail senders (SPF)", _ENDPOINT_HEADERS, tuple(sender_rows), key="senders"),
-            Section("Web hosts found", _ENDPOINT_HEADERS, tuple(web_rows), key="web"),
+            Section("Web hosts found", (*_ENDPOINT_HEADERS, "Sources"), tuple(web_rows), key="web"),
             records,
             dependencies,
             register,
-            *(s for s in evidence_document.sections if s.key == "failures"),
+            *(
+                s
+                for s in evidence_document.sections
+                if s.key in ("enumeration", "axfr", "failures")
+            ),
         ),
         primary="findings",
         overview=tuple(s.chart for s in concentration if s.chart),

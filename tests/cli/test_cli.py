@@ -132,7 +132,7 @@ def test_sigterm_during_a_scan_leaves_no_output_file(tmp_path: Path) -> None:
     with silent_udp_server("127.77.250.8") as silent:
         process = subprocess.Popen(
             [sys.executable, "-m", "cloudaudit", "scan", "example.com", "--resolver", silent,
-             "--timeout", "5", "-o", str(output), "-f", "json"],
+             "--offline", "--timeout", "5", "-o", str(output), "-f", "json"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )  # fmt: skip
         time.sleep(1.5)
@@ -166,7 +166,7 @@ def test_sigterm_stops_the_helper_processes_of_a_large_scan(tmp_path: Path) -> N
     with silent_udp_server("127.77.250.9") as silent:
         process = subprocess.Popen(
             [sys.executable, "-m", "cloudaudit", "scan", "-i", str(inventory), "--resolver", silent,
-             "--workers", "3", "--timeout", "5", "--no-history", "-o", str(output), "-f", "json"],
+             "--offline", "--workers", "3", "--timeout", "5", "--no-history", "-o", str(output), "-f", "json"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )  # fmt: skip
         helpers: list[str] = []

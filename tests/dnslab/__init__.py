@@ -35,6 +35,7 @@ KNOTD = shutil.which("knotd") or "/usr/sbin/knotd"
 UNBOUND = shutil.which("unbound") or "/usr/sbin/unbound"
 _NS_NAME = "ns.nic.lab."
 _SECOND_NS_NAME = "ns2.nic.lab."
+_TRANSFER_ACL = "transfer-to-loopback"
 _NOT_LOOPBACK = "\n".join(
     f"  do-not-query-address: {network}"
     for network in ("0.0.0.0/2", "64.0.0.0/3", "96.0.0.0/4", "112.0.0.0/5", "120.0.0.0/6",
@@ -87,11 +88,14 @@ class DnsLab:
         broken_zones: tuple[str, ...] = (),
         second_server_zones: tuple[str, ...] = (),
         replicated_zones: tuple[str, ...] = (),
+        transfer_zones: tuple[str, ...] = (),
     ) -> None:
         """``second_server_zones`` are served by a second authoritative server (Knot on
         127.78.N.3, ``ns2.nic.lab``) instead of the first: a parent and its child on different
         servers, so the parent's servers answer for the child with a referral, as on the
-        internet. ``replicated_zones`` are served by both, from two networks."""
+        internet. ``replicated_zones`` are served by both, from two networks.
+        ``transfer_zones`` are handed out by zone transfer (AXFR) to any loopback address;
+        every other zone refuses transfers (Knot's default, answered with NOTAUTH)."""
         self.number = _free_subnet()
         self.auth_address = f"127.77.{self.number}.1"
         self.second_auth_address = f"127.78.{self.number}.3"
@@ -102,6 +106,7 @@ class DnsLab:
         self.broken_zones = tuple(self._absolute(z) for z in broken_zones)
         self.second_server_zones = frozenset(self._absolute(z) for z in second_server_zones)
         self.replicated_zones = frozenset(self._absolute(z) for z in replicated_zones)
+        self.transfer_zones = frozenset(self._absolute(z) for z in transfer_zones)
         self.directory = Path(tempfile.mkdtemp(prefix="cloudaudit-dnslab-"))
         self.processes: list[subprocess.Popen[bytes]] = []
 
@@ -170,9 +175,10 @@ class DnsLab:
         for index, (origin, text) in enumerate(sorted(self._zone_texts().items())):
             path = zone_dir / f"z{index}.zone"
             path.write_text(text, encoding="utf-8")
+            transfer = f"\n    acl: {_TRANSFER_ACL}" if origin in self.transfer_zones else ""
             for server in self._servers(origin):
                 second = server == _SECOND_NS_NAME
-                zone_entries[second].append(f'  - domain: "{origin}"\n    file: "{path}"')
+                zone_entries[second].append(f'  - domain: "{origin}"\n    file: "{path}"{transfer}')
         for index, origin in enumerate(self.broken_zones):
             path = zone_dir / f"broken{index}.zone"
             path.write_text("this is not a zone file\n", encoding="utf-8")
@@ -235,6 +241,12 @@ remote-control:
     def _knot_conf(self, name: str, address: str, zones: list[str]) -> Path:
         (self.directory / f"{name}-db").mkdir()
         path = self.directory / f"{name}.conf"
+        # Knot refuses every transfer unless an ACL allows it (knot.conf(5), ACL section).
+        acl = (
+            f"acl:\n  - id: {_TRANSFER_ACL}\n    address: 127.0.0.0/8\n    action: transfer\n"
+            if self.transfer_zones
+            else ""
+        )
         path.write_text(
             f"""server:
   rundir: "{self.directory}"
@@ -254,7 +266,7 @@ template:
     zonefile-sync: -1
     zonefile-load: whole
     journal-content: none
-zone:
+{acl}zone:
 {chr(10).join(zones)}
 """,
             encoding="utf-8",
