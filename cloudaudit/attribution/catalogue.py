@@ -24,9 +24,11 @@ from cloudaudit.attribution.feeds import FeedFormat
 from cloudaudit.attribution.models import (
     DependencyKind,
     LayerRole,
+    LegalEntity,
     ProviderKind,
     ProviderSummary,
     TakeoverStatus,
+    UltimateParent,
 )
 from cloudaudit.attribution.paths import data_dir
 from cloudaudit.errors import CatalogueError
@@ -137,6 +139,13 @@ class Provider(Model):
         default=None,
         description="For a DNS operator: can anyone create a zone delegated to it but missing?",
     )
+    contracting_entity: LegalEntity | None = Field(
+        default=None,
+        description="The entity EU customers contract with, by LEI (often an EU subsidiary).",
+    )
+    ultimate_parent: UltimateParent | None = Field(
+        default=None, description="The ultimate parent undertaking of the vendor's group, by LEI."
+    )
     notes: str | None = None
 
     def summary(self) -> ProviderSummary:
@@ -150,6 +159,8 @@ class Provider(Model):
             cloud_act=self.cloud_act,
             runs_on=tuple(fact.provider for fact in self.runs_on),
             control_plane_region=self.control_plane_region,
+            contracting_entity=self.contracting_entity,
+            ultimate_parent=self.ultimate_parent,
         )
 
 
@@ -220,6 +231,20 @@ def _check_references(catalogue: Catalogue, directory: Path) -> None:
             raise CatalogueError(
                 f"{directory / provider.id}.toml: runs_on given, yet infrastructure_unpublished"
             )
+        parent = provider.ultimate_parent
+        if parent and parent.ownership_source is None and _names_outside(provider, parent):
+            raise CatalogueError(
+                f"{directory / provider.id}.toml: ultimate_parent.ownership_source: required,"
+                f" {parent.legal_name!r} is not the vendor's own legal entity"
+            )
+
+
+def _names_outside(provider: Provider, parent: UltimateParent) -> bool:
+    """The vendor names an entity other than the parent, so the group link needs a source."""
+    named = [provider.legal_name]
+    if provider.contracting_entity:
+        named.append(provider.contracting_entity.legal_name)
+    return any(name.casefold() != parent.legal_name.casefold() for name in named)
 
 
 def catalogue_schema() -> dict[str, object]:

@@ -15,5 +15,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "history": ("cloudaudit.cli.history", "history"),
     "lookup": ("cloudaudit.cli.lookup", "lookup"),
     "ranges": ("cloudaudit.cli.ranges", "ranges"),
+    "catalogue": ("cloudaudit.cli.catalogue", "catalogue"),
     "schema": ("cloudaudit.cli.schema", "schema"),
 }

@@ -114,16 +114,24 @@ def policy_from_options(
     )
 
 
-def write_dora_package(report: AuditReport, directory: Path | None) -> None:
-    """The DORA register package, one file at a time (each atomically) into ``directory``."""
+def write_dora_package(
+    report: AuditReport, directory: Path | None, gleif: Path | None = None
+) -> None:
+    """The DORA register package, one file at a time (each atomically) into ``directory``.
+
+    Providers' LEIs the catalogue lacks come from the GLEIF snapshot: ``gleif`` if given,
+    else the one `catalogue gleif-update` wrote to the user data directory, if any. Only a
+    file is read here: nothing is looked up behind the user's back.
+    """
     from cloudaudit.atomic import write_file_atomically
+    from cloudaudit.attribution.gleif import resolve_snapshot
     from cloudaudit.errors import InputError
     from cloudaudit.report.dora import dora_register
     from cloudaudit.report.formats.dora import render_files
 
     if directory is None or str(directory) == "-":
         raise InputError("--format dora writes several files: give -o DIRECTORY", field="--output")
-    files = render_files(dora_register(report))
+    files = render_files(dora_register(report, resolve_snapshot(gleif)))
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -141,10 +149,12 @@ def finish(
     csv_section: str | None,
     quiet: bool,
     full: bool = False,
+    gleif: Path | None = None,
 ) -> NoReturn:
     """Render, write (only now, atomically), summarise on stderr and exit with the contract.
 
-    ``--format table`` to a terminal is the 100-column summary unless ``full``.
+    ``--format table`` to a terminal is the 100-column summary unless ``full``; ``gleif`` is
+    the GLEIF snapshot for ``--format dora`` (default: the user's, if any).
     """
     import sys
 
@@ -155,7 +165,7 @@ def finish(
 
     to_stdout = output is None or str(output) == "-"
     if output_format == "dora":
-        write_dora_package(report, output)
+        write_dora_package(report, output, gleif)
     elif output_format == "table" and to_stdout and not full and sys.stdout.isatty():
         from cloudaudit.report.formats.table import render_summary
         from cloudaudit.report.views import view_of

@@ -68,6 +68,13 @@ def load_document(path: str) -> ScanEvidence | AuditReport:
     envvar="CLOUDAUDIT_DB",
     help="History database for SCAN-ID (default: $CLOUDAUDIT_DB or the user data directory).",
 )
+@click.option(
+    "--gleif",
+    "gleif_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --format dora: the GLEIF snapshot giving providers' LEIs (default: the one "
+    "`catalogue gleif-update` wrote, if any).",
+)
 @analysis_options
 @report_format_option
 @full_option
@@ -78,6 +85,7 @@ def report(
     source: str,
     reattribute: bool,
     db_path: Path | None,
+    gleif_path: Path | None,
     fail_on: str,
     max_share: tuple[str, ...],
     require_jurisdiction: str | None,
@@ -103,6 +111,7 @@ def report(
       cloudaudit report 42 --reattribute --format markdown
       cloudaudit report scan.json --format csv --csv-section register -o register.csv
       cloudaudit report scan.json --format dora -o register/
+      cloudaudit report scan.json --format dora --gleif gleif.json -o register/
       cloudaudit report scan.json --require-jurisdiction EU --fail-on medium
     """
     from cloudaudit.cli.pipeline import analyse_evidence, finish, policy_from_options
@@ -123,6 +132,7 @@ def report(
                 csv_section=csv_section,
                 quiet=quiet,
                 full=full,
+                gleif=gleif_path,
             )
         document: ScanEvidence | AuditReport = stored
     else:
@@ -139,6 +149,7 @@ def report(
         csv_section=csv_section,
         quiet=quiet,
         full=full,
+        gleif=gleif_path,
     )
 
 

@@ -6,9 +6,13 @@ B_02.02 (contractual arrangements, specific information) and B_07.01 (assessment
 services), with the column codes and ``eba_*`` code values of Annex I to Commission
 Implementing Regulation (EU) 2024/2956 as the EBA DPM 4.0 encodes them (docs/dora.md).
 
-Every value carries a status and the evidence behind it. What DNS cannot show (contract
-references, LEIs, dates, costs, exit plans) is left empty and marked missing, for the user to
-fill: a register is filed by the financial entity, and a guessed identifier is worse than none.
+Every value carries a status and the evidence behind it. Providers' LEIs and ultimate parents
+come from the catalogue where a maintainer recorded them with a public source, else from the
+GLEIF snapshot of ``cloudaudit catalogue gleif-update`` (:mod:`cloudaudit.attribution.gleif`);
+where both give one and they differ, the catalogue's is kept and the evidence says so. What
+neither DNS, the catalogue nor GLEIF shows (contract references, other LEIs, dates, costs,
+exit plans) is left empty and marked missing, for the user to fill: a register is filed by
+the financial entity, and a guessed identifier is worse than none.
 """
 
 from __future__ import annotations
@@ -16,13 +20,23 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
+from cloudaudit.attribution.gleif import (
+    GleifLookup,
+    GleifSnapshot,
+    LeiRecord,
+    LookupStatus,
+    ParentLookup,
+    ParentStatus,
+)
 from cloudaudit.attribution.models import (
     EndpointAttribution,
     LayerRole,
     ProviderKind,
     ProviderSummary,
+    UltimateParent,
 )
 from cloudaudit.report.register import RegisterEntry, register_entries
 from cloudaudit.report.schema import AuditReport
@@ -88,6 +102,7 @@ def _not_applicable(evidence: str) -> DoraValue:
 
 
 # Code values (EBA DPM 4.0 DORA module).
+LEI_CODE = "eba_qCO:qx2000"  # type of code: LEI (qx2002 would be EUID)
 LEGAL_PERSON = "eba_CT:x212"
 YES = "eba_BT:x28"
 EASILY_SUBSTITUTABLE = "eba_ZZ:x962"
@@ -154,28 +169,119 @@ def _is_direct(entry: RegisterEntry) -> bool:
 
 
 class _Builder:
-    def __init__(self, report: AuditReport) -> None:
+    def __init__(self, report: AuditReport, gleif: GleifSnapshot | None = None) -> None:
         self.report = report
         self.providers = report.attribution.providers
         self.organisation = report.evidence.inventory.organisation
+        self.gleif = gleif
+
+    def gleif_lookup(self, provider: str) -> GleifLookup | None:
+        """The GLEIF snapshot's answer for the entity the register names for ``provider``."""
+        if self.gleif is None or provider not in self.providers:
+            return None
+        return self.gleif.find(provider, self.name(provider))
 
     def name(self, provider: str) -> str:
+        """The provider's legal name: its catalogued contracting entity's, else its own."""
         summary = self.providers.get(provider)
         if summary is None:
             return provider
+        if summary.contracting_entity:
+            return summary.contracting_entity.legal_name
         return summary.legal_name or summary.name
 
-    def lei_missing(self, provider: str) -> DoraValue:
-        return _missing(f"LEI (or EUID) of {self.name(provider)}: not in the catalogue")
+    def code(self, provider: str, code_column: str) -> tuple[DoraValue, DoraValue]:
+        """The provider's identification code and its type (the column after the code)."""
+        summary = self.providers.get(provider)
+        entity = summary.contracting_entity if summary else None
+        lookup = self.gleif_lookup(provider)
+        found = lookup.usable if lookup else None
+        if entity is not None:
+            catalogued = (
+                f"catalogue contracting_entity of {provider}: LEI of {entity.legal_name}"
+                f" ({entity.role}), {entity.source}, verified {entity.verified.isoformat()}"
+            )
+            return (
+                _have(entity.lei, catalogued + _gleif_check(entity.lei, found, lookup)),
+                _have(LEI_CODE, f"the code in {code_column} is an LEI"),
+            )
+        if found is not None and lookup is not None:
+            return (
+                _have(found.lei, _gleif_evidence(found, lookup)),
+                _have(LEI_CODE, f"the code in {code_column} is an LEI"),
+            )
+        return (
+            _missing(
+                f"LEI (or EUID) of the entity you contract with ({self.name(provider)} or,"
+                " for a large provider, often its EU subsidiary): not in the catalogue"
+                + self.gleif_missing(lookup)
+            ),
+            _missing(f"type of the code in {code_column}"),
+        )
+
+    def gleif_missing(self, lookup: GleifLookup | None) -> str:
+        """What GLEIF said of a name it gave no LEI for, or how to ask it."""
+        if self.gleif is None:
+            return "; `cloudaudit catalogue gleif-update` looks it up in GLEIF"
+        if lookup is None:
+            return "; not in the GLEIF snapshot"
+        text = f"; GLEIF, retrieved {_day(lookup.retrieved_at)}: {lookup.reason}"
+        if lookup.candidates:
+            text += ": " + ", ".join(
+                f"{record.lei} ({record.country}) {record.page}" for record in lookup.candidates
+            )
+        return text
+
+    def parent(self, provider: str) -> tuple[DoraValue, DoraValue]:
+        """B_05.01 c0110 and c0120: the ultimate parent's LEI and its type."""
+        summary = self.providers.get(provider)
+        parent = summary.ultimate_parent if summary else None
+        lookup = self.gleif_lookup(provider)
+        answer = lookup.ultimate_parent if lookup and lookup.usable else None
+        found = answer.parent if answer and answer.status is ParentStatus.FOUND else None
+        if parent is not None:
+            evidence = _parent_evidence(provider, parent)
+            if found is not None and answer is not None:
+                evidence += _gleif_parent_check(parent.lei, found, answer)
+            return (_have(parent.lei, evidence), _have(LEI_CODE, "the code in c0110 is an LEI"))
+        if found is not None and answer is not None and lookup is not None:
+            return (
+                _have(
+                    found.lei,
+                    f"GLEIF ultimate parent of {lookup.name}: {found.legal_name}"
+                    f" ({found.country}), {found.page}, retrieved {_day(answer.retrieved_at)},"
+                    f" GLEIF record last updated {found.last_update[:10]}",
+                ),
+                _have(LEI_CODE, "the code in c0110 is an LEI"),
+            )
+        why = f"ultimate parent of {self.name(provider)}: not in the catalogue"
+        if answer is not None:
+            when = f"; GLEIF, retrieved {_day(answer.retrieved_at)}"
+            if answer.status is ParentStatus.REPORTING_EXCEPTION:
+                why += f"{when}: no parent reported, reporting exception {answer.exception_reason}"
+            elif answer.status is ParentStatus.NONE:
+                why += f"{when}: neither an ultimate parent nor a reporting exception on record"
+            else:
+                why += f"{when}: {answer.error}"
+        elif lookup is None or lookup.usable is None:
+            why += self.gleif_missing(lookup)
+        return _missing(why), _missing("type of the code in c0110")
 
     # B_05.01 ------------------------------------------------------------------------------
     def provider_row(self, provider: str) -> DoraRow:
         summary = self.providers.get(provider)
-        if summary and summary.legal_name:
-            legal = _have(summary.legal_name, f"catalogue legal_name of {provider}")
+        entity = summary.contracting_entity if summary else None
+        if summary and (entity or summary.legal_name):
+            name = self.name(provider)
+            legal = _have(
+                name,
+                f"catalogue contracting_entity of {provider}: {entity.source}"
+                if entity
+                else f"catalogue legal_name of {provider}",
+            )
             latin = (
-                _have(summary.legal_name, "the legal name is written in Latin script")
-                if _latin(summary.legal_name)
+                _have(name, "the legal name is written in Latin script")
+                if _latin(name)
                 else _missing("the legal name is not in Latin script: transliterate it")
             )
         elif summary:
@@ -183,23 +289,29 @@ class _Builder:
             latin = _guess(summary.name, f"brand name of {provider}")
         else:
             legal = latin = _missing(f"{provider} is not in this report's provider list")
+        if entity:
+            seat = _have(
+                country_code(entity.country), f"catalogue contracting_entity of {provider}"
+            )
+        elif summary:
+            seat = _have(
+                country_code(summary.headquarters), f"catalogue headquarters of {provider}"
+            )
+        else:
+            seat = _missing()
         return DoraRow(
             subject=self.name(provider),
             values=(
-                self.lei_missing(provider),
-                _missing("type of the code in c0010"),
+                *self.code(provider, "c0010"),
                 _missing("optional second identifier"),
                 _missing("type of the code in c0030"),
                 legal,
                 latin,
                 _guess(LEGAL_PERSON, "catalogue vendors are companies") if summary else _missing(),
-                _have(country_code(summary.headquarters), f"catalogue headquarters of {provider}")
-                if summary
-                else _missing(),
+                seat,
                 _missing("currency of c0100: from the contracts"),
                 _missing("annual expense: from the contracts"),
-                _missing(f"ultimate parent of {self.name(provider)}: not in the catalogue"),
-                _missing("type of the code in c0110"),
+                *self.parent(provider),
             ),
         )
 
@@ -236,8 +348,7 @@ class _Builder:
                 values=(
                     contract,
                     kind,
-                    self.lei_missing(entry.provider),
-                    _missing("type of the code in c0030"),
+                    *self.code(entry.provider, "c0030"),
                     _have("1", "the organisation's own records name it")
                     if entry.alternatives is None
                     else _have("1", "; ".join(_layers_text(e) for e in entry.endpoints)),
@@ -253,11 +364,9 @@ class _Builder:
                     values=(
                         contract,
                         kind,
-                        self.lei_missing(provider),
-                        _missing("type of the code in c0030"),
+                        *self.code(provider, "c0030"),
                         rank_value,
-                        self.lei_missing(recipient),
-                        _missing("type of the code in c0060"),
+                        *self.code(recipient, "c0060"),
                     ),
                 )
             )
@@ -293,8 +402,7 @@ class _Builder:
                     values=(
                         _missing(f"reference of the contract with {self.name(entry.provider)}"),
                         _missing(f"LEI of {self.organisation}"),
-                        self.lei_missing(entry.provider),
-                        _missing("type of the code in c0030"),
+                        *self.code(entry.provider, "c0030"),
                         _missing(f"B_06.01 identifier of the function {entry.service} supports"),
                         kind,
                         _missing("contract start date"),
@@ -339,8 +447,7 @@ class _Builder:
             subject=f"{entry.service} / {self.name(entry.provider)}",
             values=(
                 _missing(f"reference of the contract with {self.name(entry.provider)}"),
-                self.lei_missing(entry.provider),
-                _missing("type of the code in c0020"),
+                *self.code(entry.provider, "c0020"),
                 kind,
                 substitutable,
                 _missing("required when not or hardly substitutable: the entity's assessment"),
@@ -352,6 +459,51 @@ class _Builder:
                 alternatives,
             ),
         )
+
+
+def _day(moment: datetime) -> str:
+    return moment.date().isoformat()
+
+
+def _gleif_evidence(record: LeiRecord, lookup: GleifLookup) -> str:
+    text = (
+        f"GLEIF LEI record of {record.legal_name} ({record.country}, {record.registration_status}),"
+        f" {record.page}, retrieved {_day(lookup.retrieved_at)},"
+        f" GLEIF record last updated {record.last_update[:10]}"
+    )
+    if lookup.status is LookupStatus.KEPT_PREVIOUS:
+        text += "; kept from an earlier gleif-update, the last one failed"
+    return text
+
+
+def _gleif_check(lei: str, found: LeiRecord | None, lookup: GleifLookup | None) -> str:
+    """A catalogued LEI compared with GLEIF's record of the same name."""
+    if found is None or lookup is None:
+        return ""
+    when = f"retrieved {_day(lookup.retrieved_at)}"
+    if found.lei == lei:
+        return f"; GLEIF agrees, {found.page}, {when}"
+    return (
+        f"; GLEIF disagrees: its record of this name is {found.lei}, {found.page}, {when};"
+        " the catalogue's LEI is kept: check which entity your contract names"
+    )
+
+
+def _gleif_parent_check(lei: str, found: LeiRecord, answer: ParentLookup) -> str:
+    when = f"retrieved {_day(answer.retrieved_at)}"
+    if found.lei == lei:
+        return f"; GLEIF agrees, {found.page}, {when}"
+    return (
+        f"; GLEIF disagrees: it names {found.legal_name}, {found.lei}, {found.page}, {when};"
+        " the catalogue's LEI is kept: check it"
+    )
+
+
+def _parent_evidence(provider: str, parent: UltimateParent) -> str:
+    text = f"catalogue ultimate_parent of {provider}: LEI of {parent.legal_name}, {parent.source}"
+    if parent.ownership_source:
+        text += f"; group membership {parent.ownership_source}"
+    return f"{text}; verified {parent.verified.isoformat()}"
 
 
 def _latin(text: str) -> bool:
@@ -439,8 +591,10 @@ B_07_01 = ("B_07.01", "Assessment of the ICT services", (
 ))  # fmt: skip
 
 
-def dora_register(report: AuditReport) -> DoraRegister:
-    builder = _Builder(report)
+def dora_register(report: AuditReport, gleif: GleifSnapshot | None = None) -> DoraRegister:
+    """The register of ``report``; ``gleif`` (a ``gleif-update`` snapshot) fills providers'
+    LEIs and ultimate parents the catalogue does not record."""
+    builder = _Builder(report, gleif)
     direct = [entry for entry in register_entries(report) if _is_direct(entry)]
     chains = [row for entry in direct for row in builder.chain_rows(entry)]
     in_chains = [entry.provider for entry in direct] + [

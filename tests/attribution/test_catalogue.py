@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import string
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -19,6 +20,7 @@ from cloudaudit.attribution.catalogue import (
     load_catalogue,
     load_regions,
 )
+from cloudaudit.attribution.models import lei_check_digits_ok
 from cloudaudit.attribution.paths import data_dir
 from cloudaudit.attribution.patterns import NameMatcher, indexed_suffixes, token_prefix
 from cloudaudit.errors import CatalogueError
@@ -180,6 +182,23 @@ def test_region_table_maps_to_countries() -> None:
 
 
 _GOOD = _VENDOR.format(id="x", regex=r"\.x\.example$", example="a.x.example")
+AMAZON_LEI = "ZXTILKJKG63JELOEG630"  # Amazon.com, Inc. (aws.toml cites where it is shown)
+_PARENT = f"""
+[ultimate_parent]
+lei = "{AMAZON_LEI}"
+legal_name = "x GmbH"
+source = "https://lei.example/x"
+verified = 2026-12-08
+"""
+_ENTITY = f"""
+[contracting_entity]
+lei = "{AMAZON_LEI}"
+legal_name = "x GmbH"
+country = "DE"
+role = "EU contracting entity"
+source = "https://lei.example/x"
+verified = 2026-12-08
+"""
 
 
 @pytest.mark.parametrize(
@@ -197,6 +216,22 @@ _GOOD = _VENDOR.format(id="x", regex=r"\.x\.example$", example="a.x.example")
         ),
         (_GOOD.replace('id = "x"', 'id = "y"'), "id 'y' differs from the file name"),
         ("provider = [", "x.toml"),
+        # One character changed in a valid LEI: the check digits no longer hold
+        (
+            _GOOD + _PARENT.replace(AMAZON_LEI, "ZXTILKJKG63JELOEG631"),
+            "ultimate_parent.lei: Value error, 'ZXTILKJKG63JELOEG631' fails the ISO 17442 check",
+        ),
+        (
+            _GOOD + _ENTITY.replace(AMAZON_LEI, "ZXTILKJKG64JELOEG630"),
+            "contracting_entity.lei: Value error, 'ZXTILKJKG64JELOEG630' fails the ISO 17442",
+        ),
+        (_GOOD + _PARENT.replace(AMAZON_LEI, AMAZON_LEI.lower()), "ultimate_parent.lei: String"),
+        (_GOOD + _ENTITY.replace("verified = 2026-12-08\n", ""), "contracting_entity.verified"),
+        (_GOOD + _PARENT.replace('source = "https://lei.example/x"\n', ""), "parent.source"),
+        (
+            _GOOD + _PARENT.replace('legal_name = "x GmbH"', 'legal_name = "X Holding Inc."'),
+            "ultimate_parent.ownership_source: required, 'X Holding Inc.' is not the vendor's",
+        ),
     ],
 )
 def test_catalogue_errors_name_the_file_and_field(tmp_path: Path, text: str, message: str) -> None:
@@ -205,6 +240,43 @@ def test_catalogue_errors_name_the_file_and_field(tmp_path: Path, text: str, mes
         load_catalogue(tmp_path)
     assert str(tmp_path / "x.toml") in str(caught.value)
     assert message in str(caught.value)
+
+
+def test_a_valid_lei_is_accepted(tmp_path: Path) -> None:
+    (tmp_path / "x.toml").write_text(_GOOD + _ENTITY + _PARENT)
+    vendor = load_catalogue(tmp_path).by_id["x"]
+    assert vendor.contracting_entity and vendor.contracting_entity.lei == AMAZON_LEI
+    assert vendor.summary().ultimate_parent == vendor.ultimate_parent
+
+
+def test_the_lei_check_digits_catch_a_wrong_digit_or_a_wrong_letter() -> None:
+    valid = [AMAZON_LEI, "HWUPKR0MPOU8FGXBT394", "VGRQXHF3J8VDLUA7XE92"]
+    assert all(lei_check_digits_ok(lei) for lei in valid)
+    for lei in valid:
+        for at, char in enumerate(lei):
+            # A letter stands for two digits: swapping it for another letter, or a digit for
+            # another digit, changes the number by less than 97 times a power of ten.
+            same_kind = string.digits if char.isdigit() else string.ascii_uppercase
+            for other in same_kind.replace(char, ""):
+                assert not lei_check_digits_ok(lei[:at] + other + lei[at + 1 :]), (lei, at)
+
+
+def test_every_recorded_lei_has_a_source_and_a_date() -> None:
+    recorded = {}
+    for path in VENDOR_FILES:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        for key in ("contracting_entity", "ultimate_parent"):
+            if key in raw:
+                recorded[f"{path.stem}.{key}"] = raw[key]
+    assert len(recorded) >= 3  # the hyperscalers' parents at least
+    names: dict[str, set[str]] = {}
+    for where, entity in recorded.items():
+        assert lei_check_digits_ok(entity["lei"]), where
+        assert entity["source"].startswith("https://"), where
+        assert isinstance(entity["verified"], date) and entity["verified"] <= date.today(), where
+        names.setdefault(entity["lei"], set()).add(entity["legal_name"])
+    # One LEI is one legal entity: every file that records it names it alike
+    assert all(len(given) == 1 for given in names.values()), names
 
 
 def test_an_empty_catalogue_directory_is_an_error(tmp_path: Path) -> None:

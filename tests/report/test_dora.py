@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from pathlib import Path
 
 from click.testing import CliRunner
 
+from cloudaudit.attribution.models import LegalEntity, UltimateParent, lei_check_digits_ok
 from cloudaudit.cli import cli
-from cloudaudit.report.dora import ValueStatus, dora_register
+from cloudaudit.report.dora import LEI_CODE, ValueStatus, dora_register
 from cloudaudit.report.formats import render
 from cloudaudit.report.formats.dora import EVIDENCE_FILE, render_files
 from tests.report.sample import sample_report
@@ -50,13 +52,18 @@ def test_every_cell_has_a_status_and_the_unknowable_is_left_empty() -> None:
         for item in mine:
             assert rows[int(item["row"]) - 1][header.index(item["column"])] == item["value"]
     assert {e["status"] for e in evidence} <= {s.value for s in ValueStatus}
-    # Contract references and provider LEIs cannot be known from DNS: empty and missing
+    # Contract references cannot be known from DNS: empty and missing
     for item in evidence:
-        if item["column_name"] in (
-            "Contractual arrangement reference number",
-            "Identification code of ICT third-party service provider",
-        ):
+        if item["column_name"] == "Contractual arrangement reference number":
             assert item["value"] == "" and item["status"] == "missing", item
+    # A provider code is a catalogued LEI with its source, or empty and missing
+    for item in evidence:
+        if item["column_name"] == "Identification code of ICT third-party service provider":
+            if item["status"] == "missing":
+                assert item["value"] == "" and "not in the catalogue" in item["evidence"]
+            else:
+                assert item["status"] == "evidence" and lei_check_digits_ok(item["value"])
+                assert "https://" in item["evidence"] and "verified" in item["evidence"]
     # Filled values always say why
     assert all(e["evidence"] for e in evidence if e["status"] != "missing")
 
@@ -67,13 +74,89 @@ def test_providers_carry_legal_name_and_headquarters_from_the_catalogue() -> Non
     aws = providers["Amazon Web Services, Inc."]
     assert aws[7] == "eba_GA:US" and aws[6] == "eba_CT:x212"
     assert providers["Hetzner Online GmbH"][7] == "eba_GA:DE"
-    assert aws[10] == ""  # ultimate parent: not in the catalogue, left to the user
+    # The catalogue records Amazon.com, Inc. as AWS's ultimate parent, Hetzner's none
+    assert aws[10:12] == ["ZXTILKJKG63JELOEG630", LEI_CODE]
+    assert providers["Hetzner Online GmbH"][10:12] == ["", ""]
     hq = next(
         e
         for e in _evidence(files)
         if e["subject"] == "Amazon Web Services, Inc." and e["column"] == "c0080"
     )
     assert hq["status"] == "evidence" and "catalogue headquarters of aws" in hq["evidence"]
+
+
+def _lei(base: str) -> str:
+    """A made-up LEI: 18 characters and the ISO 7064 MOD 97-10 check digits."""
+    number = int("".join(str(int(ch, 36)) for ch in base + "00"))
+    return f"{base}{98 - number % 97:02d}"
+
+
+ENTITY_LEI = _lei("9999000EXAMPLE0001")
+PARENT_LEI = _lei("9999000EXAMPLE0002")
+
+
+def _with_identified_ionos() -> dict[tuple[str, str, str], dict[str, str]]:
+    """The example register with IONOS's contracting entity and ultimate parent catalogued and
+    OVH's not: its evidence cells by (template, subject, column)."""
+    checked = date(2026, 12, 8)
+    entity = LegalEntity(
+        lei=ENTITY_LEI,
+        legal_name="IONOS Example Contracting SE",
+        country="LU",
+        role="EU contracting entity",
+        source="https://lei.example/ionos-entity",
+        verified=checked,
+    )
+    parent = UltimateParent(
+        lei=PARENT_LEI,
+        legal_name="Example Holding AG",
+        source="https://lei.example/holding",
+        ownership_source="https://example.test/annual-report",
+        verified=checked,
+    )
+    ionos = REPORT.attribution.providers["ionos"].model_copy(
+        update={"contracting_entity": entity, "ultimate_parent": parent}
+    )
+    providers = {**REPORT.attribution.providers, "ionos": ionos}
+    attribution = REPORT.attribution.model_copy(update={"providers": providers})
+    files = render_files(dora_register(REPORT.model_copy(update={"attribution": attribution})))
+    return {(e["template"], e["subject"], e["column"]): e for e in _evidence(files)}
+
+
+def test_a_catalogued_lei_and_ultimate_parent_fill_the_provider_codes() -> None:
+    cells = _with_identified_ionos()
+    ionos = "IONOS Example Contracting SE"
+    # B_05.01: the contracting entity's LEI, name and seat, and the ultimate parent's LEI
+    code = cells[("B_05.01", ionos, "c0010")]
+    assert code["value"] == ENTITY_LEI and code["status"] == "evidence"
+    assert "https://lei.example/ionos-entity" in code["evidence"]
+    assert "verified 2026-12-08" in code["evidence"]
+    assert cells[("B_05.01", ionos, "c0020")]["value"] == LEI_CODE == "eba_qCO:qx2000"
+    assert cells[("B_05.01", ionos, "c0050")]["value"] == ionos
+    assert cells[("B_05.01", ionos, "c0080")]["value"] == "eba_GA:LU"
+    parent = cells[("B_05.01", ionos, "c0110")]
+    assert parent["value"] == PARENT_LEI and parent["status"] == "evidence"
+    assert "https://lei.example/holding" in parent["evidence"]
+    assert "https://example.test/annual-report" in parent["evidence"]
+    assert cells[("B_05.01", ionos, "c0120")]["value"] == LEI_CODE
+    # Every other template keyed by the provider code carries the same LEI
+    assert cells[("B_07.01", f"ERP / {ionos}", "c0020")]["value"] == ENTITY_LEI
+    assert cells[("B_07.01", f"ERP / {ionos}", "c0030")]["value"] == LEI_CODE
+    arrangements = [v for k, v in cells.items() if k[0] == "B_02.02" and ionos in k[1]]
+    assert {c["value"] for c in arrangements if c["column"] == "c0030"} == {ENTITY_LEI}
+    assert {c["value"] for c in arrangements if c["column"] == "c0040"} == {LEI_CODE}
+    chain = cells[("B_05.02", f"ERP / {ionos}: rank 1 {ionos}", "c0030")]
+    assert chain["value"] == ENTITY_LEI and chain["status"] == "evidence"
+
+
+def test_a_provider_without_a_catalogued_lei_keeps_the_codes_missing() -> None:
+    cells = _with_identified_ionos()
+    for column in ("c0010", "c0020", "c0110", "c0120"):
+        cell = cells[("B_05.01", "OVH SAS", column)]
+        assert cell["value"] == "" and cell["status"] == "missing", cell
+    assert "not in the catalogue" in cells[("B_05.01", "OVH SAS", "c0010")]["evidence"]
+    assert "not in the catalogue" in cells[("B_05.01", "OVH SAS", "c0110")]["evidence"]
+    assert cells[("B_07.01", "ERP / OVH SAS", "c0020")]["status"] == "missing"
 
 
 def test_supply_chain_ranks_a_paas_above_the_cloud_it_runs_on() -> None:
