@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from tests.conftest import serve_http
+from tests.conftest import ScriptedHandler, serve_http
 
 DATA = Path(__file__).parent / "data" / "gleif"
 PREFIX = "/api/v1"
@@ -68,20 +67,10 @@ class GleifApi:
         """Serve on 127.0.0.1; yields the API base URL (``http://127.0.0.1:PORT/api/v1``)."""
         api = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(ScriptedHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
-                reply = api.reply(self.path)
-                body = reply.body()
-                self.send_response(reply.status)
-                self.send_header("Content-Type", "application/vnd.api+json")
-                self.send_header("Content-Length", str(len(body)))
-                for name, value in reply.headers:
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-                pass
+                answer = api.reply(self.path)
+                self.reply(answer.status, answer.body(), "application/vnd.api+json", answer.headers)
 
         server = serve_http(Handler)
         try:

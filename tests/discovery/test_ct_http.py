@@ -11,7 +11,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 from urllib.parse import parse_qs, urlsplit
@@ -37,7 +36,7 @@ from cloudaudit.discovery.models import (
     ScanEvidence,
 )
 from cloudaudit.inventory.load import inventory_from_domains
-from tests.conftest import serve_http
+from tests.conftest import ScriptedHandler, serve_http
 
 DATA = Path(__file__).parent / "data" / "ct"
 DOMAIN = "ctlab.example"
@@ -53,7 +52,7 @@ def _huge() -> bytes:
     return json.dumps(entries).encode()
 
 
-class _Services(BaseHTTPRequestHandler):
+class _Services(ScriptedHandler):
     """Each first path segment is a scenario; requests are counted per scenario."""
 
     hits: ClassVar[Counter[str]] = Counter()
@@ -77,20 +76,20 @@ class _Services(BaseHTTPRequestHandler):
             "q": [f"%.{DOMAIN}"],
             "output": ["json"],
         }:
-            self._send(400, b"bad query")
+            self.reply(400, b"bad query")
         elif scenario == "normal":
-            self._send(200, (DATA / f"crtsh-{DOMAIN}.json").read_bytes())
+            self.reply(200, (DATA / f"crtsh-{DOMAIN}.json").read_bytes())
         elif scenario == "malformed":
-            self._send(200, b"<html><body>crt.sh is busy</body></html>")
+            self.reply(200, b"<html><body>crt.sh is busy</body></html>")
         elif scenario == "ratelimited":
             if hit == 1:
-                self._send(429, b"slow down", {"Retry-After": "1"})
+                self.reply(429, b"slow down", headers=[("Retry-After", "1")])
             else:
-                self._send(200, (DATA / f"crtsh-{DOMAIN}.json").read_bytes())
+                self.reply(200, (DATA / f"crtsh-{DOMAIN}.json").read_bytes())
         elif scenario == "broken":
-            self._send(500, b"internal error")
+            self.reply(500, b"internal error")
         elif scenario == "huge":
-            self._send(200, self.huge)
+            self.reply(200, self.huge)
         elif scenario == "redirect":
             self.send_response(302)
             self.send_header("Location", f"/redirect/{hit}")
@@ -106,7 +105,7 @@ class _Services(BaseHTTPRequestHandler):
         after = query.get("after", [None])[0]
         page = {None: 1, "8842002": 2}.get(after)
         body = (DATA / f"certspotter-{DOMAIN}-{page}.json").read_bytes() if page else b"[]"
-        self._send(200, body)
+        self.reply(200, body)
 
     def _matrix(self, path: str) -> None:
         documents = {
@@ -114,7 +113,7 @@ class _Services(BaseHTTPRequestHandler):
             f"/matrix/{DOMAIN}/.well-known/matrix/client": b'{"m.homeserver": {"base_url": 5}}',
         }
         body = documents.get(path)
-        self._send(200, body) if body else self._send(404, b"{}")
+        self.reply(200, body) if body else self.reply(404, b"{}")
 
     def _trickle(self) -> None:
         """Headers at once, then a byte now and then: the body never completes in time."""
@@ -128,18 +127,6 @@ class _Services(BaseHTTPRequestHandler):
                 time.sleep(0.1)
         except OSError:
             pass  # the client gave up, as it should
-
-    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
-        pass
 
 
 @pytest.fixture(scope="module")

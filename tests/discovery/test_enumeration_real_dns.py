@@ -8,7 +8,6 @@ import json
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ from cloudaudit.discovery.models import FetchOutcome, NameSource, Outcome, ScanE
 from cloudaudit.discovery.runner import run_scan
 from cloudaudit.inventory.load import inventory_from_domains
 from cloudaudit.report.views import evidence_view
-from tests.conftest import serve_http, start_lab
+from tests.conftest import ScriptedHandler, serve_http, start_lab
 from tests.dnslab import DnsLab
 
 pytestmark = pytest.mark.dns
@@ -56,7 +55,7 @@ MATRIX = {
 }
 
 
-class _Web(BaseHTTPRequestHandler):
+class _Web(ScriptedHandler):
     """crt.sh at /crtsh/, the domain's web server at /<domain>/."""
 
     def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
@@ -64,14 +63,7 @@ class _Web(BaseHTTPRequestHandler):
             body, status = (DATA / f"crtsh-{DOMAIN}.json").read_bytes(), 200
         else:
             body, status = MATRIX.get(self.path, b"{}"), 200 if self.path in MATRIX else 404
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
-        pass
+        self.reply(status, body)
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,8 @@ names, a real HTTP server on loopback plays the vendor's front end."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -23,7 +21,7 @@ from cloudaudit.discovery.http_probe import probe_targets
 from cloudaudit.discovery.models import ScanEvidence
 from cloudaudit.discovery.runner import run_scan
 from cloudaudit.inventory.load import parse_inventory
-from tests.conftest import start_lab
+from tests.conftest import ScriptedHandler, serve_http, start_lab
 from tests.dnslab import DnsLab
 
 pytestmark = pytest.mark.dns
@@ -52,35 +50,20 @@ endpoints = ["gone.corp.example", "live.corp.example", "plain.corp.example"]
 """
 
 
-class _VendorFrontEnd(BaseHTTPRequestHandler):
+class _VendorFrontEnd(ScriptedHandler):
     seen: list[str] = []
 
     def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
         host = (self.headers.get("Host") or "").split(":")[0]
         type(self).seen.append(host)
         status, body = PAGES.get(host, (404, "unknown host"))
-        data = body.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
-        pass
+        self.reply(status, body.encode(), "text/html")
 
 
 @pytest.fixture(scope="module")
 def front_end() -> Iterator[int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _VendorFrontEnd)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    for url in serve_http(_VendorFrontEnd):
+        yield int(url.rsplit(":", 1)[1])
 
 
 @pytest.fixture(scope="module")
