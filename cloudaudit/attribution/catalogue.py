@@ -120,7 +120,10 @@ class PlatformFact(Model):
 class Provider(Model):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="Also the file's name.")
     name: str = Field(description="The brand a report shows.")
-    legal_name: str = Field(description="The contracting entity's registered name.")
+    legal_name: str = Field(
+        description="The vendor company's registered name; EU customers contract with it unless"
+        " contracting_entity names another."
+    )
     kinds: tuple[ProviderKind, ...]
     headquarters: str = Field(pattern=r"^[A-Z]{2}$")
     jurisdiction: str = Field(description="'US', 'EU' or an ISO country code.")
@@ -141,7 +144,8 @@ class Provider(Model):
     )
     contracting_entity: LegalEntity | None = Field(
         default=None,
-        description="The entity EU customers contract with, by LEI (often an EU subsidiary).",
+        description="The entity EU customers contract with (often an EU subsidiary), with its"
+        " LEI where a public page shows it.",
     )
     ultimate_parent: UltimateParent | None = Field(
         default=None, description="The ultimate parent undertaking of the vendor's group, by LEI."

@@ -2,7 +2,8 @@
 
 ``cloudaudit catalogue gleif-update`` asks the GLEIF API (JSON:API, ``API_BASE``), or a mirror
 laid out the same way (``--source BASE-URL``), for the LEI record of each vendor's exact legal
-name, and for that record's ultimate parent, then writes a normalised snapshot, ``gleif.json``,
+name and of its contracting entity's, where the catalogue names one (with or without its LEI),
+and for each matched record's ultimate parent, then writes a normalised snapshot, ``gleif.json``,
 giving for every answer the exact URL asked and when. The DORA register reads it to fill the
 providers' codes the catalogue does not record (:mod:`cloudaudit.report.dora`).
 

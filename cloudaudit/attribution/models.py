@@ -46,15 +46,28 @@ _PUBLIC_PAGE = r"^https://"
 
 
 class LegalEntity(Model):
-    """The legal entity a customer contracts with, identified by its LEI, with the public page
-    that shows that LEI next to that name."""
+    """The legal entity a customer contracts with, with the public page that names it.
 
-    lei: Lei
-    legal_name: str = Field(description="Its registered name, as the LEI record gives it.")
+    Without an LEI the entity is still worth recording: the register names it, and GLEIF is
+    asked for its LEI by this exact name in this country (``catalogue gleif-update``).
+    """
+
+    lei: Lei | None = Field(
+        default=None,
+        description="Its LEI, when a public page shows it next to this name; otherwise left"
+        " out, to be looked up in GLEIF by name and country.",
+    )
+    legal_name: str = Field(
+        description="Its registered name, exactly as the source (and any LEI record) gives it."
+    )
     country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166 alpha-2 of its seat.")
-    role: str = Field(description="Whom it contracts with, e.g. 'EU contracting entity'.")
+    role: str = Field(
+        description="Whom it contracts with, e.g. 'contracting party for customers in the EEA'."
+    )
     source: str = Field(
-        pattern=_PUBLIC_PAGE, description="A public page showing this LEI with this name."
+        pattern=_PUBLIC_PAGE,
+        description="A public page showing this name in this role (the vendor's own contract"
+        " terms or legal page); with an LEI, a public page showing that LEI with this name.",
     )
     verified: date = Field(description="When a maintainer last checked the source.")
 
@@ -82,7 +95,7 @@ class ProviderSummary(Model):
     id: str
     name: str
     legal_name: str | None = Field(
-        default=None, description="The contracting entity's registered name (catalogue)."
+        default=None, description="The vendor company's registered name (catalogue)."
     )
     kinds: tuple[ProviderKind, ...]
     headquarters: str = Field(description="ISO 3166 alpha-2 country of the legal headquarters.")
@@ -93,7 +106,7 @@ class ProviderSummary(Model):
         default=None, description="Region global control planes are anchored in, if public."
     )
     contracting_entity: LegalEntity | None = Field(
-        default=None, description="The entity EU customers contract with and its LEI (catalogue)."
+        default=None, description="The entity EU customers contract with (catalogue)."
     )
     ultimate_parent: UltimateParent | None = Field(
         default=None, description="The group's ultimate parent and its LEI (catalogue)."

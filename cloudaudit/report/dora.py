@@ -6,10 +6,12 @@ B_02.02 (contractual arrangements, specific information) and B_07.01 (assessment
 services), with the column codes and ``eba_*`` code values of Annex I to Commission
 Implementing Regulation (EU) 2024/2956 as the EBA DPM 4.0 encodes them (docs/dora.md).
 
-Every value carries a status and the evidence behind it. Providers' LEIs and ultimate parents
-come from the catalogue where a maintainer recorded them with a public source, else from the
-GLEIF snapshot of ``cloudaudit catalogue gleif-update`` (:mod:`cloudaudit.attribution.gleif`);
-where both give one and they differ, the catalogue's is kept and the evidence says so. What
+Every value carries a status and the evidence behind it. A provider is named by the entity
+the catalogue records EU customers contract with (often an EU subsidiary), else by its legal
+name. Its LEI and ultimate parent come from the catalogue where a maintainer recorded them with
+a public source, else from the GLEIF snapshot of ``cloudaudit catalogue gleif-update``
+(:mod:`cloudaudit.attribution.gleif`) for that same name, never for another entity of the
+group; where both give one and they differ, the catalogue's is kept and the evidence says so. What
 neither DNS, the catalogue nor GLEIF shows (contract references, other LEIs, dates, costs,
 exit plans) is left empty and marked missing, for the user to fill: a register is filed by
 the financial entity, and a guessed identifier is worse than none.
@@ -34,6 +36,7 @@ from cloudaudit.attribution.gleif import (
 from cloudaudit.attribution.models import (
     EndpointAttribution,
     LayerRole,
+    LegalEntity,
     ProviderKind,
     ProviderSummary,
     UltimateParent,
@@ -196,7 +199,7 @@ class _Builder:
         entity = summary.contracting_entity if summary else None
         lookup = self.gleif_lookup(provider)
         found = lookup.usable if lookup else None
-        if entity is not None:
+        if entity is not None and entity.lei is not None:
             catalogued = (
                 f"catalogue contracting_entity of {provider}: LEI of {entity.legal_name}"
                 f" ({entity.role}), {entity.source}, verified {entity.verified.isoformat()}"
@@ -210,12 +213,20 @@ class _Builder:
                 _have(found.lei, _gleif_evidence(found, lookup)),
                 _have(LEI_CODE, f"the code in {code_column} is an LEI"),
             )
-        return (
-            _missing(
+        if entity is not None:
+            # The catalogue names the contracting entity but not its LEI: GLEIF is asked for
+            # that entity, never for the vendor's parent company in its place.
+            why = (
+                f"LEI (or EUID) of {entity.legal_name} ({entity.country}), the"
+                f" {entity.role} named by {entity.source}: not in the catalogue"
+            )
+        else:
+            why = (
                 f"LEI (or EUID) of the entity you contract with ({self.name(provider)} or,"
                 " for a large provider, often its EU subsidiary): not in the catalogue"
-                + self.gleif_missing(lookup)
-            ),
+            )
+        return (
+            _missing(why + self.gleif_missing(lookup)),
             _missing(f"type of the code in {code_column}"),
         )
 
@@ -224,7 +235,10 @@ class _Builder:
         if self.gleif is None:
             return "; `cloudaudit catalogue gleif-update` looks it up in GLEIF"
         if lookup is None:
-            return "; not in the GLEIF snapshot"
+            return (
+                "; not in the GLEIF snapshot: run `cloudaudit catalogue gleif-update` to look"
+                " this name up"
+            )
         text = f"; GLEIF, retrieved {_day(lookup.retrieved_at)}: {lookup.reason}"
         if lookup.candidates:
             text += ": " + ", ".join(
@@ -275,7 +289,7 @@ class _Builder:
             name = self.name(provider)
             legal = _have(
                 name,
-                f"catalogue contracting_entity of {provider}: {entity.source}"
+                _entity_evidence(provider, entity)
                 if entity
                 else f"catalogue legal_name of {provider}",
             )
@@ -290,9 +304,7 @@ class _Builder:
         else:
             legal = latin = _missing(f"{provider} is not in this report's provider list")
         if entity:
-            seat = _have(
-                country_code(entity.country), f"catalogue contracting_entity of {provider}"
-            )
+            seat = _have(country_code(entity.country), _entity_evidence(provider, entity))
         elif summary:
             seat = _have(
                 country_code(summary.headquarters), f"catalogue headquarters of {provider}"
@@ -496,6 +508,14 @@ def _gleif_parent_check(lei: str, found: LeiRecord, answer: ParentLookup) -> str
     return (
         f"; GLEIF disagrees: it names {found.legal_name}, {found.lei}, {found.page}, {when};"
         " the catalogue's LEI is kept: check it"
+    )
+
+
+def _entity_evidence(provider: str, entity: LegalEntity) -> str:
+    """Where the catalogue's contracting entity of ``provider`` is named, and in which role."""
+    return (
+        f"catalogue contracting_entity of {provider}: {entity.legal_name} ({entity.country}),"
+        f" {entity.role}, {entity.source}, verified {entity.verified.isoformat()}"
     )
 
 

@@ -227,6 +227,10 @@ verified = 2026-12-08
         ),
         (_GOOD + _PARENT.replace(AMAZON_LEI, AMAZON_LEI.lower()), "ultimate_parent.lei: String"),
         (_GOOD + _ENTITY.replace("verified = 2026-12-08\n", ""), "contracting_entity.verified"),
+        (
+            _GOOD + _ENTITY.replace('source = "https://lei.example/x"', 'source = "http://x"'),
+            "contracting_entity.source: String should match",
+        ),
         (_GOOD + _PARENT.replace('source = "https://lei.example/x"\n', ""), "parent.source"),
         (
             _GOOD + _PARENT.replace('legal_name = "x GmbH"', 'legal_name = "X Holding Inc."'),
@@ -240,6 +244,18 @@ def test_catalogue_errors_name_the_file_and_field(tmp_path: Path, text: str, mes
         load_catalogue(tmp_path)
     assert str(tmp_path / "x.toml") in str(caught.value)
     assert message in str(caught.value)
+
+
+def test_a_contracting_entity_without_an_lei_loads(tmp_path: Path) -> None:
+    # An entity named by the vendor's terms, its LEI to be found in GLEIF by name and country
+    entity = _ENTITY.replace(f'lei = "{AMAZON_LEI}"\n', "")
+    assert "lei =" not in entity
+    (tmp_path / "x.toml").write_text(_GOOD + entity)
+    vendor = load_catalogue(tmp_path).by_id["x"]
+    assert vendor.contracting_entity is not None
+    assert vendor.contracting_entity.lei is None
+    assert vendor.contracting_entity.legal_name == "x GmbH"
+    assert vendor.summary().contracting_entity == vendor.contracting_entity
 
 
 def test_a_valid_lei_is_accepted(tmp_path: Path) -> None:
@@ -271,12 +287,22 @@ def test_every_recorded_lei_has_a_source_and_a_date() -> None:
     assert len(recorded) >= 3  # the hyperscalers' parents at least
     names: dict[str, set[str]] = {}
     for where, entity in recorded.items():
-        assert lei_check_digits_ok(entity["lei"]), where
         assert entity["source"].startswith("https://"), where
         assert isinstance(entity["verified"], date) and entity["verified"] <= date.today(), where
-        names.setdefault(entity["lei"], set()).add(entity["legal_name"])
+        if "lei" in entity:  # a contracting entity may leave its LEI to GLEIF
+            assert lei_check_digits_ok(entity["lei"]), where
+            names.setdefault(entity["lei"], set()).add(entity["legal_name"])
     # One LEI is one legal entity: every file that records it names it alike
     assert all(len(given) == 1 for given in names.values()), names
+
+
+def test_every_contracting_entity_cites_a_page_checked_in_the_past() -> None:
+    entities = {p.id: p.contracting_entity for p in CATALOGUE.providers if p.contracting_entity}
+    assert "aws" in entities  # at least the one a maintainer verified on AWS's own pages
+    for vendor, entity in entities.items():
+        assert entity.source.startswith("https://"), vendor
+        assert entity.verified <= date.today(), vendor
+        assert entity.legal_name.strip() and entity.role.strip(), vendor
 
 
 def test_an_empty_catalogue_directory_is_an_error(tmp_path: Path) -> None:

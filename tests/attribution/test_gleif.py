@@ -22,6 +22,7 @@ from cloudaudit.attribution.gleif import (
     parse_exception_reason,
     parse_record,
     parse_search,
+    queries,
     update_gleif,
 )
 from cloudaudit.errors import InputError, ServiceError
@@ -277,6 +278,46 @@ def test_the_update_records_every_answer_with_its_provenance(
     assert {lookup.provider for lookup in report.failed} == {"soylent", "wonka"}
     # Every request went to the loopback API
     assert all(path.startswith("/api/v1/lei-records") for path in fake.asked)
+
+
+def _with_contracting_entities() -> Catalogue:
+    """The test catalogue with two contracting entities and no LEI for either: Hooli's EU
+    subsidiary, and Acme's, named as Acme itself."""
+    catalogue = _catalogue()
+    entity = {"role": "contracting party for customers in the EEA",
+              "source": "https://example.test/terms", "verified": "2026-12-08"}  # fmt: skip
+    named = {"hooli": ("Hooli Europe B.V.", "NL"), "acme": ("ACME Cloud GmbH", "DE")}
+    providers = [provider.model_dump() for provider in catalogue.providers]
+    for provider in providers:
+        if provider["id"] in named:
+            name, country = named[provider["id"]]
+            provider["contracting_entity"] = {**entity, "legal_name": name, "country": country}
+    return Catalogue.model_validate({"providers": providers})
+
+
+def test_a_contracting_entity_without_an_lei_is_asked_by_its_name_and_country(
+    api: tuple[GleifApi, str], tmp_path: Path
+) -> None:
+    catalogue = _with_contracting_entities()
+    assert catalogue.by_id["hooli"].contracting_entity is not None
+    assert catalogue.by_id["hooli"].contracting_entity.lei is None
+    # The entity is asked in its own country, besides the vendor's name in its headquarters;
+    # one named as the vendor itself is asked once
+    asked = [(q.provider, q.subject, q.name, q.country) for q in queries(catalogue)]
+    assert ("hooli", "contracting_entity", "Hooli Europe B.V.", "NL") in asked
+    assert ("hooli", "vendor", "Hooli Inc.", "US") in asked
+    assert [a for a in asked if a[0] == "acme"] == [("acme", "vendor", "Acme Cloud GmbH", "DE")]
+    # And the update records its answer where the register looks it up
+    fake, base = api
+    update_gleif(catalogue, tmp_path, source=base, providers=("hooli",),
+                 client=_client(base, []), now=lambda: NOW)  # fmt: skip
+    names_asked = [parse_qs(urlsplit(path).query).get(NAME_FILTER) for path in fake.asked]
+    assert ["Hooli Europe B.V."] in names_asked and ["Hooli Inc."] in names_asked
+    snapshot = load_snapshot(tmp_path / "gleif.json")
+    found = snapshot.find("hooli", "hooli  europe b.v.")
+    assert found is not None and found.subject == "contracting_entity"
+    assert (found.name, found.country, found.status) == ("Hooli Europe B.V.", "NL",
+                                                         LookupStatus.NO_MATCH)  # fmt: skip
 
 
 def test_a_failed_lookup_keeps_the_previous_match_and_unasked_vendors_stay(

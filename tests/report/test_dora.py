@@ -68,21 +68,32 @@ def test_every_cell_has_a_status_and_the_unknowable_is_left_empty() -> None:
     assert all(e["evidence"] for e in evidence if e["status"] != "missing")
 
 
+AWS_EU = "Amazon Web Services EMEA SARL"  # the catalogue's contracting entity of aws
+
+
 def test_providers_carry_legal_name_and_headquarters_from_the_catalogue() -> None:
     files = render_files(dora_register(REPORT))
     providers = {row[4]: row for row in _rows(files["b_05.01.csv"])[1:]}
-    aws = providers["Amazon Web Services, Inc."]
-    assert aws[7] == "eba_GA:US" and aws[6] == "eba_CT:x212"
+    # AWS is named by the entity EU customers contract with, seated in Luxembourg
+    assert "Amazon Web Services, Inc." not in providers
+    aws = providers[AWS_EU]
+    assert aws[5] == AWS_EU and aws[7] == "eba_GA:LU" and aws[6] == "eba_CT:x212"
     assert providers["Hetzner Online GmbH"][7] == "eba_GA:DE"
     # The catalogue records Amazon.com, Inc. as AWS's ultimate parent, Hetzner's none
     assert aws[10:12] == ["ZXTILKJKG63JELOEG630", LEI_CODE]
     assert providers["Hetzner Online GmbH"][10:12] == ["", ""]
-    hq = next(
-        e
-        for e in _evidence(files)
-        if e["subject"] == "Amazon Web Services, Inc." and e["column"] == "c0080"
-    )
-    assert hq["status"] == "evidence" and "catalogue headquarters of aws" in hq["evidence"]
+    cells = {(e["subject"], e["column"]): e for e in _evidence(files) if e["template"] == "B_05.01"}
+    for column in ("c0050", "c0080"):
+        cell = cells[(AWS_EU, column)]
+        assert cell["status"] == "evidence", cell
+        assert "catalogue contracting_entity of aws" in cell["evidence"]
+        assert "https://aws.amazon.com/" in cell["evidence"]
+    hq = cells[("Hetzner Online GmbH", "c0080")]
+    assert hq["status"] == "evidence" and "catalogue headquarters of hetzner" in hq["evidence"]
+    # No LEI is catalogued for it: missing, naming the entity and how GLEIF is asked
+    code = cells[(AWS_EU, "c0010")]
+    assert code["value"] == "" and code["status"] == "missing"
+    assert AWS_EU in code["evidence"] and "catalogue gleif-update" in code["evidence"]
 
 
 def _lei(base: str) -> str:
@@ -170,7 +181,7 @@ def test_supply_chain_ranks_a_paas_above_the_cloud_it_runs_on() -> None:
     ranks = {e["subject"]: e for e in chain if e["column"] == "c0050"}
     # Then Netlify is rank 1 and Amazon Web Services rank 2, seen in the provider stack
     assert ranks["Website / Netlify, Inc.: rank 1 Netlify, Inc."]["value"] == "1"
-    second = ranks["Website / Netlify, Inc.: rank 2 Amazon Web Services, Inc."]
+    second = ranks[f"Website / Netlify, Inc.: rank 2 {AWS_EU}"]
     assert second["value"] == "2" and second["status"] == "evidence"
     assert "netlify (platform) → aws (infrastructure)" in second["evidence"]
     types = {e["value"] for e in chain if e["column"] == "c0020"}
@@ -195,7 +206,7 @@ def test_catalogue_platform_facts_add_an_inferred_rank() -> None:
     )
     assert rank["status"] == "inferred"
     assert rank["evidence"] == "catalogue platform fact: netlify runs on aws"
-    assert "Amazon Web Services, Inc." in files["b_05.01.csv"]
+    assert AWS_EU in files["b_05.01.csv"]
 
 
 def test_arrangements_locate_data_and_assess_substitutability() -> None:
@@ -210,7 +221,7 @@ def test_arrangements_locate_data_and_assess_substitutability() -> None:
         )
 
     # The customer API's addresses are in AWS eu-central-1: provided and processed in DE
-    api = "Customer API / Amazon Web Services, Inc.: DE"
+    api = f"Customer API / {AWS_EU}: DE"
     assert cell("B_02.02", api, "c0130")["value"] == "eba_GA:DE"
     assert cell("B_02.02", api, "c0130")["status"] == "evidence"
     assert cell("B_02.02", api, "c0150")["status"] == "inferred"

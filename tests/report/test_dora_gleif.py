@@ -35,6 +35,7 @@ REPORT = sample_report()
 RETRIEVED = datetime(2026, 12, 8, 1, 2, 3, tzinfo=UTC)
 API = "https://api.gleif.org/api/v1"
 AMAZON = "ZXTILKJKG63JELOEG630"  # the catalogue's ultimate parent of aws
+AWS_EU = "Amazon Web Services EMEA SARL"  # the catalogue's contracting entity of aws
 
 
 def _record(lei: str, name: str, country: str) -> LeiRecord:
@@ -100,8 +101,8 @@ def test_gleif_fills_the_codes_the_catalogue_lacks() -> None:
                 reason="2 ISSUED records of an active entity named 'Hetzner Online GmbH' in DE",
                 candidates=[_record(IONOS, "Hetzner Online GmbH", "DE"),
                             _record(OVH, "Hetzner Online GmbH", "DE")]),
-        _lookup("aws", "Amazon Web Services, Inc.", LookupStatus.MATCHED,
-                record=_record(_other_lei(), "Amazon Web Services, Inc.", "US"),
+        _lookup("aws", AWS_EU, LookupStatus.MATCHED, subject="contracting_entity",
+                record=_record(_other_lei(), AWS_EU, "LU"),
                 ultimate_parent=_parent(ParentStatus.FOUND,
                                         parent=_record(_other_lei(), "Someone Else", "US"))),
     )  # fmt: skip
@@ -128,10 +129,11 @@ def test_gleif_fills_the_codes_the_catalogue_lacks() -> None:
     hetzner = cells[("B_05.01", "Hetzner Online GmbH", "c0010")]
     assert hetzner["value"] == "" and hetzner["status"] == "missing"
     assert IONOS in hetzner["evidence"] and OVH in hetzner["evidence"]
-    # AWS: the catalogue's parent is kept, and the disagreement said
-    aws = cells[("B_05.01", "Amazon Web Services, Inc.", "c0110")]
+    # AWS: its contracting entity's LEI from GLEIF; the catalogue's parent is kept, and the
+    # disagreement said
+    aws = cells[("B_05.01", AWS_EU, "c0110")]
     assert aws["value"] == AMAZON and "GLEIF disagrees" in aws["evidence"]
-    assert cells[("B_05.01", "Amazon Web Services, Inc.", "c0010")]["value"] == _other_lei()
+    assert cells[("B_05.01", AWS_EU, "c0010")]["value"] == _other_lei()
     # A vendor the snapshot does not cover says so
     netlify = cells[("B_05.01", "Netlify, Inc.", "c0010")]
     assert netlify["status"] == "missing" and "not in the GLEIF snapshot" in netlify["evidence"]
@@ -166,6 +168,72 @@ def test_a_catalogued_lei_wins_over_gleif_and_a_disagreement_is_said() -> None:
     differs = cell(OVH)
     assert differs["value"] == IONOS and differs["status"] == "evidence"
     assert f"GLEIF disagrees: its record of this name is {OVH}" in differs["evidence"]
+
+
+def _with_ionos_entity(entity: LegalEntity) -> AuditReport:
+    ionos = REPORT.attribution.providers["ionos"].model_copy(update={"contracting_entity": entity})
+    providers = {**REPORT.attribution.providers, "ionos": ionos}
+    return REPORT.model_copy(
+        update={"attribution": REPORT.attribution.model_copy(update={"providers": providers})}
+    )
+
+
+def test_a_contracting_entity_without_an_lei_takes_gleifs_record_of_that_entity() -> None:
+    # Given IONOS's contracting entity catalogued by name and role only, no LEI
+    name = "IONOS Example Cloud S.à r.l."
+    entity = LegalEntity(legal_name=name, country="LU", role="contracting party for customers"
+                         " in the EEA", source="https://ionos.example/contract-terms",
+                         verified=date(2026, 12, 8))  # fmt: skip
+    report = _with_ionos_entity(entity)
+    vendor = _lookup(
+        "ionos",
+        "IONOS SE",
+        LookupStatus.MATCHED,
+        record=_record(IONOS, "IONOS SE", "DE"),
+        ultimate_parent=_parent(ParentStatus.FOUND, parent=_record(_other_lei(), "Other", "US")),
+    )
+    own = _lookup(
+        "ionos",
+        name,
+        LookupStatus.MATCHED,
+        subject="contracting_entity",
+        country="LU",
+        record=_record(OVH, name, "LU"),
+        ultimate_parent=_parent(
+            ParentStatus.FOUND, parent=_record(IONOS_PARENT, "IONOS Holding", "DE")
+        ),
+    )
+    # When the snapshot has looked that entity up
+    cells = _cells(report, _snapshot(vendor, own))
+    # Then B_05.01 names it, with its seat, as catalogue evidence citing its source and role
+    legal = cells[("B_05.01", name, "c0050")]
+    assert legal["value"] == name and legal["status"] == "evidence"
+    assert "https://ionos.example/contract-terms" in legal["evidence"]
+    assert "contracting party for customers in the EEA" in legal["evidence"]
+    seat = cells[("B_05.01", name, "c0080")]
+    assert seat["value"] == "eba_GA:LU" and seat["status"] == "evidence"
+    assert "https://ionos.example/contract-terms" in seat["evidence"]
+    # And its LEI is GLEIF's record of the entity, not of the vendor's parent company
+    code = cells[("B_05.01", name, "c0010")]
+    assert code["value"] == OVH and code["status"] == "evidence"
+    assert f"https://search.gleif.org/#/record/{OVH}" in code["evidence"]
+    assert cells[("B_05.01", name, "c0020")]["value"] == LEI_CODE
+    assert cells[("B_07.01", f"ERP / {name}", "c0020")]["value"] == OVH
+    # And the ultimate parent is GLEIF's parent of that entity
+    parent = cells[("B_05.01", name, "c0110")]
+    assert parent["value"] == IONOS_PARENT and name in parent["evidence"]
+    # When the snapshot has only the vendor's own name: missing, never the vendor's LEI or
+    # its parent
+    stale_cells = _cells(report, _snapshot(vendor))
+    stale = stale_cells[("B_05.01", name, "c0010")]
+    assert stale["value"] == "" and stale["status"] == "missing"
+    assert stale_cells[("B_05.01", name, "c0110")]["value"] == ""
+    assert name in stale["evidence"] and "https://ionos.example/contract-terms" in stale["evidence"]
+    assert "not in the GLEIF snapshot" in stale["evidence"]
+    assert "run `cloudaudit catalogue gleif-update`" in stale["evidence"]
+    # When there is no snapshot at all: missing, saying how to look it up
+    unasked = _cells(report, None)[("B_05.01", name, "c0010")]
+    assert unasked["value"] == "" and "`cloudaudit catalogue gleif-update`" in unasked["evidence"]
 
 
 @pytest.fixture
