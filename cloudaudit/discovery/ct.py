@@ -15,23 +15,18 @@ answers ``?domain=<d>&include_subdomains=true&expand=dns_names`` with issuances 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from cloudaudit.discovery.config import CtConfig
-from cloudaudit.discovery.fetch import FetchLimits, Sleep, fetch
+from cloudaudit.discovery.fetch import FetchLimits, MalformedAnswer, Sleep, fetch, json_document
 from cloudaudit.discovery.models import CtEvidence, CtService, FetchOutcome, HttpFetch
 from cloudaudit.inventory.names import normalise_hostname, wildcard_probe
 
 if TYPE_CHECKING:
     import httpx
-
-
-class MalformedAnswer(ValueError):
-    """A search service answered with something other than the JSON it documents."""
 
 
 def crtsh_url(base: str, domain: str) -> str:
@@ -48,13 +43,8 @@ def certspotter_url(base: str, domain: str, after: str | None = None) -> str:
 
 
 def _json_list(body: bytes) -> list[Any]:
-    try:
-        document = json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        raise MalformedAnswer(f"not JSON: {exc}") from exc
-    if not isinstance(document, list):
-        raise MalformedAnswer(f"a JSON {type(document).__name__}, not a list of entries")
-    return document
+    entries: list[Any] = json_document(body, list, "a list of entries")
+    return entries
 
 
 def parse_crtsh(body: bytes) -> tuple[list[str], int]:

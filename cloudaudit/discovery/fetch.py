@@ -11,10 +11,11 @@ evidence; nothing here raises for what a server does.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cloudaudit.discovery.models import FetchOutcome, HttpFetch
 from cloudaudit.retry import retry_delay, retryable
@@ -25,6 +26,22 @@ if TYPE_CHECKING:
 Sleep = Callable[[float], Awaitable[None]]
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+class MalformedAnswer(ValueError):
+    """A web source answered with something other than the JSON it documents."""
+
+
+def json_document(body: bytes, expected: type[list[Any]] | type[dict[str, Any]], what: str) -> Any:
+    """``body`` parsed as JSON that must be an ``expected`` (a list or a dict), described as
+    ``what`` in the error; MalformedAnswer otherwise (deep nesting included)."""
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise MalformedAnswer(f"not JSON: {exc}") from exc
+    if not isinstance(document, expected):
+        raise MalformedAnswer(f"a JSON {type(document).__name__}, not {what}")
+    return document
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,11 +12,10 @@ one attempt) and every failure is evidence. SRV ``_matrix-fed._tcp`` is asked by
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from cloudaudit.discovery.fetch import FetchLimits, fetch
+from cloudaudit.discovery.fetch import FetchLimits, MalformedAnswer, fetch, json_document
 from cloudaudit.discovery.models import FetchOutcome, WellKnownEvidence
 from cloudaudit.inventory.names import normalise_hostname
 
@@ -33,17 +32,8 @@ TIMEOUT = 10.0
 KINDS = ("server", "client")
 
 
-class _Unusable(ValueError):
-    """The document does not name a host: the reason."""
-
-
 def _object(body: bytes) -> dict[str, Any]:
-    try:
-        document = json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        raise _Unusable(f"not JSON: {exc}") from exc
-    if not isinstance(document, dict):
-        raise _Unusable(f"a JSON {type(document).__name__}, not an object")
+    document: dict[str, Any] = json_document(body, dict, "an object")
     return document
 
 
@@ -53,7 +43,7 @@ def _host_of(authority: str) -> str | None:
         return None  # an IPv6 literal: no name to resolve
     host, _, port = authority.rpartition(":") if ":" in authority else (authority, "", "")
     if port and not port.isdigit():
-        raise _Unusable(f"bad port in {authority!r}")
+        raise MalformedAnswer(f"bad port in {authority!r}")
     name = normalise_hostname(host)  # ValueError for what is no host name
     return None if name.replace(".", "").isdigit() else name
 
@@ -65,7 +55,7 @@ def parse_server(body: bytes) -> tuple[str, str | None]:
     """
     value = _object(body).get("m.server")
     if not isinstance(value, str) or not value.strip():
-        raise _Unusable("no m.server string")
+        raise MalformedAnswer("no m.server string")
     return value, _host_of(value.strip())
 
 
@@ -74,14 +64,14 @@ def parse_client(body: bytes) -> tuple[str, str | None]:
     homeserver = _object(body).get("m.homeserver")
     base_url = homeserver.get("base_url") if isinstance(homeserver, dict) else None
     if not isinstance(base_url, str) or not base_url.strip():
-        raise _Unusable("no m.homeserver.base_url string")
+        raise MalformedAnswer("no m.homeserver.base_url string")
     try:
         parts = urlsplit(base_url.strip())
         host = parts.hostname
     except ValueError as exc:
-        raise _Unusable(f"base_url {base_url!r}: {exc}") from exc
+        raise MalformedAnswer(f"base_url {base_url!r}: {exc}") from exc
     if parts.scheme not in ("http", "https") or not host:
-        raise _Unusable(f"base_url {base_url!r} is not an http(s) URL")
+        raise MalformedAnswer(f"base_url {base_url!r} is not an http(s) URL")
     if ":" in host:
         return base_url, None  # an IPv6 literal: no name to resolve
     name = normalise_hostname(host)

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 import pytest
 
 from cloudaudit.discovery.ct import (
-    MalformedAnswer,
     certspotter_url,
     collect,
     crtsh_url,
@@ -17,6 +16,7 @@ from cloudaudit.discovery.ct import (
     parse_certspotter,
     parse_crtsh,
 )
+from cloudaudit.discovery.fetch import MalformedAnswer
 from cloudaudit.discovery.models import NameSource
 from cloudaudit.discovery.sources import NameSources, apex_of
 from cloudaudit.discovery.wellknown import parse_client, parse_server
