@@ -199,7 +199,7 @@ def scan(
       cloudaudit scan example.com example.org
       cloudaudit scan -i inventory.toml --format html -o report.html
       cloudaudit scan --zone examples/zones/brightwater-logistik.example.zone
-      cloudaudit scan --zone examples/dnscode/terraform.json --offline
+      cloudaudit scan --zone examples/dnscode/terraform-show.json --offline
       cloudaudit scan --domains-file domains.txt --resolver 9.9.9.9 --format json
       echo example.com | cloudaudit scan --domains-file -
 
