@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, ValidatorFunctionWrapHandler, field_validator
 
 from cloudaudit.inventory.models import Inventory
 from cloudaudit.model import SCHEMA_VERSION, Model
@@ -358,6 +359,10 @@ class DomainEvidence(Model):
     )
 
 
+def _typed_sources(value: object) -> bool:
+    return isinstance(value, tuple) and all(isinstance(item, NameSource) for item in value)
+
+
 class ScanStats(Model):
     queries: int = 0
     cache_hits: int = 0
@@ -392,6 +397,19 @@ class ScanEvidence(Model):
     )
     stats: ScanStats = ScanStats()
     interrupted: bool = False
+
+    @field_validator("name_sources", mode="wrap")
+    @classmethod
+    def _share_source_tuples(
+        cls, value: Any, handler: ValidatorFunctionWrapHandler
+    ) -> dict[str, tuple[NameSource, ...]]:
+        """One tuple object per combination of sources, as discovery built them: validating
+        would give each of 100,000 names its own copy (and a second dict)."""
+        if isinstance(value, dict) and all(map(_typed_sources, value.values())):
+            return value
+        shared: dict[tuple[NameSource, ...], tuple[NameSource, ...]] = {}
+        validated: dict[str, tuple[NameSource, ...]] = handler(value)
+        return {name: shared.setdefault(sources, sources) for name, sources in validated.items()}
 
     @property
     def complete(self) -> bool:

@@ -540,19 +540,18 @@ def _name_sources(
     parent_servers: set[str],
     config: ScanConfig,
 ) -> dict[str, tuple[NameSource, ...]]:
-    """Every source of every host name. A zone audit turns the zone's owners into the
-    inventory's services: those show as ``zone``, not ``inventory``."""
-    sources = NameSources()
-    sources.add(NameSource.INVENTORY, (n for n in endpoints if not found.has(n, NameSource.ZONE)))
-    sources.merge(found)
+    """Every source of every host name, added to ``found`` (its last use). A zone audit turns
+    the zone's owners into the inventory's services: those show as ``zone``, not
+    ``inventory``."""
+    found.add(NameSource.INVENTORY, (n for n in endpoints if not found.has(n, NameSource.ZONE)))
     for domain in domains:
-        sources.add(NameSource.APEX, (domain.domain,))
-        sources.add(NameSource.GUESS, (f"{label}.{domain.domain}" for label in config.subdomains))
-        sources.add(NameSource.NS, (*domain.ns_hosts, *domain.delegated_ns_hosts))
-        sources.add(NameSource.MX, domain.mx_hosts)
-        sources.add(NameSource.SRV, (target for srv in domain.srv for target in srv.targets))
-    sources.add(NameSource.PARENT_NS, parent_servers)
-    return {name: sources.of(name) for name in hosts}
+        found.add(NameSource.APEX, (domain.domain,))
+        found.add(NameSource.GUESS, (f"{label}.{domain.domain}" for label in config.subdomains))
+        found.add(NameSource.NS, (*domain.ns_hosts, *domain.delegated_ns_hosts))
+        found.add(NameSource.MX, domain.mx_hosts)
+        found.add(NameSource.SRV, (target for srv in domain.srv for target in srv.targets))
+    found.add(NameSource.PARENT_NS, parent_servers)
+    return {name: found.of(name) for name in hosts}
 
 
 async def discover(
@@ -649,17 +648,16 @@ async def discover(
     domains = _with_enumerated(domain_results, findings, found, walker.hosts.done, endpoints)
     probed = {f"{label}.{d.domain}" for d in domains for label in config.subdomains}
     probed |= {d.domain for d in domains}
-    wanted = set(endpoint_hosts)
     hosts: dict[str, HostEvidence] = {}
     for name, host in sorted(walker.hosts.done.items()):
-        if name in probed and not _exists(host) and name not in wanted and name not in found:
+        if name in probed and not _exists(host) and name not in endpoints and name not in found:
             continue  # a probe that found nothing is not a host of the estate
         hosts[name] = host
     http_probes: tuple[HttpProbe, ...] = ()
     if config.takeover_probes and source != "zone":
         from cloudaudit.discovery.http_probe import probe_hosts, probe_targets
 
-        own = [hosts[name] for name in sorted(wanted | probed | set(found)) if name in hosts]
+        own = [hosts[name] for name in sorted(endpoints | probed | set(found)) if name in hosts]
         targets = probe_targets(own, config.takeover_probes)
         http_probes = await probe_hosts(targets, config) if targets else ()
     queries = list(walker.lookups.done.values())

@@ -51,10 +51,6 @@ class NameSources:
             shared = self._tuples[mask] = tuple(s for s in _ORDER if mask & _BIT[s])
         return shared
 
-    def merge(self, other: NameSources) -> None:
-        for name, mask in other._bits.items():
-            self._bits[name] = self._bits.get(name, 0) | mask
-
 
 def apex_of(name: str, domains: AbstractSet[str]) -> str | None:
     """The most specific of ``domains`` that ``name`` is at or under; None when none is."""

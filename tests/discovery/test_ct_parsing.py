@@ -17,10 +17,11 @@ from cloudaudit.discovery.ct import (
     parse_crtsh,
 )
 from cloudaudit.discovery.fetch import MalformedAnswer
-from cloudaudit.discovery.models import NameSource
+from cloudaudit.discovery.models import NameSource, ScanEvidence
 from cloudaudit.discovery.sources import NameSources, apex_of
 from cloudaudit.discovery.wellknown import parse_client, parse_server
 from cloudaudit.inventory.load import zone_hosts
+from cloudaudit.inventory.models import Inventory
 from cloudaudit.inventory.names import wildcard_probe
 from cloudaudit.retry import retry_delay
 
@@ -179,6 +180,23 @@ def test_name_sources_keep_every_source_in_one_order() -> None:
     assert sources.has("a.example.org", NameSource.INVENTORY)
     assert not sources.has("b.example.org", NameSource.INVENTORY)
     assert list(sources) == ["a.example.org", "b.example.org"]
+
+
+def test_evidence_keeps_one_tuple_per_combination_of_sources() -> None:
+    sources = NameSources({NameSource.CT: ["a.example.org", "b.example.org"]})
+    built = ScanEvidence(
+        tool_version="test",
+        started_at=datetime(2026, 12, 8, tzinfo=UTC),
+        finished_at=datetime(2026, 12, 8, tzinfo=UTC),
+        inventory=Inventory(),
+        name_sources={name: sources.of(name) for name in sources},
+    )
+    read = ScanEvidence.model_validate_json(built.model_dump_json())
+    for evidence in (built, read):
+        assert evidence.name_sources["a.example.org"] == (NameSource.CT,)
+        assert evidence.name_sources["a.example.org"] is evidence.name_sources["b.example.org"]
+    with pytest.raises(ValueError, match="name_sources"):
+        ScanEvidence.model_validate({**built.model_dump(), "name_sources": {"a": ["nowhere"]}})
 
 
 def test_a_name_belongs_to_its_most_specific_domain() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cloudaudit.discovery.models import NameSource
 from cloudaudit.report.formats import OutputFormat, render_chunks
 from tests.report.sample import sample_report
 
@@ -13,14 +14,20 @@ def test_large_collections_stream_to_the_same_text_as_one_dump() -> None:
     keys = [f"h{i}.example" for i in range(400)] + ['odd"key\\', "bücher.example", "\x01ctl"]
     hosts = dict.fromkeys(keys, host)
     services = report.attribution.services * 120
+    sources = (NameSource.INVENTORY, NameSource.CT)
+    name_sources = {key: sources[: index % 3] for index, key in enumerate(keys)}
     large = report.model_copy(
         update={
-            "evidence": report.evidence.model_copy(update={"hosts": hosts}),
+            "evidence": report.evidence.model_copy(
+                update={"hosts": hosts, "name_sources": name_sources}
+            ),
             "attribution": report.attribution.model_copy(update={"services": services}),
         }
     )
     pieces = list(render_chunks(large, OutputFormat.JSON))
     assert len(pieces) > 400  # streamed, not one string
+    # the sources of the names too: each name's list is a piece of its own
+    assert any(piece.lstrip(",\n ").startswith('"h399.example": [') for piece in pieces)
     assert "".join(pieces) == large.model_dump_json(indent=2) + "\n"
 
 

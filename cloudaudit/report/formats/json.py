@@ -1,9 +1,10 @@
 """JSON: the pydantic model itself, with every field written (booleans never left out).
 
 A report of 100,000 endpoints is hundreds of megabytes of JSON; serialising it as one string
-would hold several copies of that at once. So the large collections of models (a scan's hosts,
-the attribution of every service) are serialised item by item and spliced into the rest of
-the document, which yields exactly the text ``model_dump_json(indent=2)`` would.
+would hold several copies of that at once. So the large collections (a scan's hosts and the
+sources of their names, the attribution of every service) are serialised item by item and
+spliced into the rest of the document, which yields exactly the text
+``model_dump_json(indent=2)`` would.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from pydantic_core import to_json
 #: Collections with more items than this are written item by item.
 _STREAM_OVER = 16
 _MAX_DEPTH = 3
-Collection = Mapping[Any, BaseModel] | tuple[BaseModel, ...]
+#: Items are models, or plain values (strings, tuples of strings) that JSON writes as they are.
+Collection = Mapping[Any, Any] | tuple[Any, ...]
 
 
 def render_chunks(model: BaseModel) -> Iterator[str]:
@@ -49,14 +51,29 @@ def _items(collection: Collection, indent: str) -> Iterator[str]:
         yield "{"
         for index, (key, item) in enumerate(collection.items()):
             head = ",\n" if index else "\n"
-            body = item.model_dump_json(indent=2).replace("\n", newline)
+            body = _dump(item).replace("\n", newline)
             yield f"{head}{indent}{to_json(key).decode()}: {body}"
     else:
         yield "["
         for index, item in enumerate(collection):
             head = ",\n" if index else "\n"
-            yield head + indent + item.model_dump_json(indent=2).replace("\n", newline)
+            yield head + indent + _dump(item).replace("\n", newline)
     yield "\n"
+
+
+def _dump(item: Any) -> str:
+    return (
+        item.model_dump_json(indent=2)
+        if isinstance(item, BaseModel)
+        else to_json(item, indent=2).decode()
+    )
+
+
+def _plain(item: Any) -> bool:
+    """A string, or a tuple of strings: JSON writes it the same with or without its model."""
+    return isinstance(item, str) or (
+        isinstance(item, tuple) and all(isinstance(value, str) for value in item)
+    )
 
 
 def _large_collections(
@@ -70,7 +87,7 @@ def _large_collections(
             yield from _large_collections(value, (*path, name))
         elif isinstance(value, Mapping | tuple) and len(value) > _STREAM_OVER:
             items = value.values() if isinstance(value, Mapping) else value
-            if all(isinstance(item, BaseModel) for item in items):
+            if all(isinstance(item, BaseModel) for item in items) or all(map(_plain, items)):
                 yield (*path, name), value
 
 
