@@ -84,7 +84,8 @@ def _line_of(text: str, loc: Sequence[int | str]) -> int | None:
     return text.count("\n", 0, match.start()) + 1
 
 
-def _yaml_line(text: str, loc: Sequence[int | str]) -> int | None:
+def yaml_line(text: str, loc: Sequence[int | str]) -> int | None:
+    """The 1-based line of the value at ``loc`` in a YAML document, for error messages."""
     try:
         node: yaml.Node | None = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
@@ -101,7 +102,8 @@ def _yaml_line(text: str, loc: Sequence[int | str]) -> int | None:
     return node.start_mark.line + 1 if node is not None else None
 
 
-def _decode(text: str, source: str, kind: str) -> Any:
+def decode_document(text: str, source: str, kind: str) -> Any:
+    """Parse TOML, YAML or JSON text; an InventoryError naming ``source`` and the line."""
     try:
         if kind == "toml":
             return tomllib.loads(text)
@@ -143,7 +145,7 @@ def _kind_of(path_name: str, text: str) -> str:
 def parse_inventory(text: str, source: str, kind: str | None = None) -> Inventory:
     """Parse and validate inventory ``text``; ``kind`` is toml, yaml or json (guessed if None)."""
     kind = kind or _kind_of(source, text)
-    data = _decode(text, source, kind)
+    data = decode_document(text, source, kind)
     if not isinstance(data, dict):
         raise InventoryError("the document must be a mapping of keys", source=source, line=1)
     try:
@@ -151,7 +153,7 @@ def parse_inventory(text: str, source: str, kind: str | None = None) -> Inventor
     except ValidationError as exc:
         error = exc.errors()[0]
         loc = error["loc"]
-        line = _yaml_line(text, loc) if kind == "yaml" else _line_of(text, loc)
+        line = yaml_line(text, loc) if kind == "yaml" else _line_of(text, loc)
         raise InventoryError(
             error["msg"], source=source, line=line, field=_field_path(loc)
         ) from exc
@@ -160,7 +162,7 @@ def parse_inventory(text: str, source: str, kind: str | None = None) -> Inventor
 
 def _normalise(document: _InventoryFile, text: str, source: str, kind: str) -> Inventory:
     def fail(message: str, loc: tuple[int | str, ...]) -> InventoryError:
-        line = _yaml_line(text, loc) if kind == "yaml" else _line_of(text, loc)
+        line = yaml_line(text, loc) if kind == "yaml" else _line_of(text, loc)
         return InventoryError(message, source=source, line=line, field=_field_path(loc))
 
     domains: list[str] = []
@@ -216,7 +218,8 @@ def with_digest(inventory: Inventory) -> Inventory:
     return inventory.model_copy(update={"digest": hashlib.sha256(canonical.encode()).hexdigest()})
 
 
-def _read_text(path: Path | str) -> tuple[str, str]:
+def read_text(path: Path | str) -> tuple[str, str]:
+    """A file's text (``-`` is stdin) and the name errors give it."""
     if str(path) == "-":
         return sys.stdin.read(), "<stdin>"
     try:
@@ -229,7 +232,7 @@ def _read_text(path: Path | str) -> tuple[str, str]:
 
 def load_inventory(path: Path | str) -> Inventory:
     """Read an inventory file (``-`` reads stdin)."""
-    text, source = _read_text(path)
+    text, source = read_text(path)
     return parse_inventory(text, source)
 
 
@@ -248,7 +251,7 @@ def read_domain_list(text: str, source: str) -> list[str]:
 
 
 def load_domain_list(path: Path | str) -> Inventory:
-    text, source = _read_text(path)
+    text, source = read_text(path)
     return inventory_from_domains(read_domain_list(text, source), source=source)
 
 
@@ -264,7 +267,7 @@ def inventory_from_domains(names: Iterable[str], source: str = "<arguments>") ->
 
 def read_zone(path: Path | str, origin: str | None = None) -> dns.zone.Zone:
     """Parse a BIND zone file; the origin comes from ``origin``, $ORIGIN or the SOA owner."""
-    text, source = _read_text(path)
+    text, source = read_text(path)
     try:
         return dns.zone.from_text(
             text,

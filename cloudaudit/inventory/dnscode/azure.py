@@ -20,7 +20,7 @@ from cloudaudit.inventory.dnscode.records import (
     azure_alias,
     child,
 )
-from cloudaudit.inventory.load import _decode
+from cloudaudit.inventory.load import decode_document
 
 _TYPE_PREFIX = "microsoft.network/dnszones/"
 #: Record type → (key of its values, fields of each value) as the Azure CLI spells them.
@@ -48,7 +48,7 @@ def is_azure(data: Any) -> bool:
 
 
 def parse(text: str, source: str) -> DnsCodeImport:
-    data = _decode(text, source, "json")
+    data = decode_document(text, source, "json")
     records = ZoneSet(source)
     if isinstance(data, dict):  # the REST API's list: {"value": [...]}
         entries, prefix = records.require(data, "value", list, Where()), "value"

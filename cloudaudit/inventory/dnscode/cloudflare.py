@@ -18,7 +18,7 @@ from cloudaudit.inventory.dnscode.records import (
     child,
     cloudflare_edge,
 )
-from cloudaudit.inventory.load import _decode
+from cloudaudit.inventory.load import decode_document
 from cloudaudit.inventory.models import AliasKind, ProviderAlias
 
 
@@ -32,7 +32,7 @@ def is_cloudflare(data: Any) -> bool:
 
 
 def parse(text: str, source: str) -> DnsCodeImport:
-    data = _decode(text, source, "json")
+    data = decode_document(text, source, "json")
     records = ZoneSet(source)
     if isinstance(data, dict):
         entries, top = records.require(data, "result", list, Where()), Where(field="result")

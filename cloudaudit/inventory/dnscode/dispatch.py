@@ -21,7 +21,7 @@ from cloudaudit.inventory.dnscode import (
     terraform,
 )
 from cloudaudit.inventory.dnscode.records import DnsCodeImport
-from cloudaudit.inventory.load import _decode, _read_text, read_zone
+from cloudaudit.inventory.load import decode_document, read_text, read_zone
 
 _PARSERS = {
     "octodns": octodns.parse_zone_file,
@@ -38,7 +38,7 @@ def load_zone_source(path: Path | str, zone_format: str | None = None) -> DnsCod
     """Read one ``--zone`` file of any supported format (``zone_format`` forces one)."""
     if zone_format == "bind":
         return DnsCodeImport(zones=[read_zone(path)])
-    text, source = _read_text(path)
+    text, source = read_text(path)
     chosen = zone_format or detect(text, source)
     if chosen == "bind":
         return DnsCodeImport(zones=[read_zone(path)])
@@ -53,10 +53,14 @@ def detect(text: str, source: str) -> str:
     """The format of ``text``: one of ``FORMATS``."""
     suffix = Path(source).suffix.lower()
     if suffix in (".yaml", ".yml"):
-        return "octodns-config" if octodns.is_config(_decode(text, source, "yaml")) else "octodns"
+        return (
+            "octodns-config"
+            if octodns.is_config(decode_document(text, source, "yaml"))
+            else "octodns"
+        )
     if suffix != ".json" and not text.lstrip().startswith(("{", "[")):
         return "bind"
-    data = _decode(text, source, "json")
+    data = decode_document(text, source, "json")
     for name, test in (
         ("dnscontrol", dnscontrol.is_dnscontrol),
         ("terraform", terraform.is_terraform),

@@ -22,7 +22,7 @@ from cloudaudit.inventory.dnscode.records import (
     child,
     cloudflare_edge,
 )
-from cloudaudit.inventory.load import _decode
+from cloudaudit.inventory.load import decode_document
 from cloudaudit.inventory.models import AliasKind, ProviderAlias
 
 #: DNSControl's TTL when a record gives none (its documentation: "the default TTL is 300").
@@ -40,7 +40,7 @@ def is_dnscontrol(data: Any) -> bool:
 
 
 def parse(text: str, source: str) -> DnsCodeImport:
-    data = _decode(text, source, "json")
+    data = decode_document(text, source, "json")
     records = ZoneSet(source)
     domains = records.require(data, "domains", list, Where())
     for index, domain in enumerate(domains):

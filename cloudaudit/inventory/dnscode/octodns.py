@@ -32,7 +32,7 @@ from cloudaudit.inventory.dnscode.records import (
     ZoneSet,
     cloudflare_edge,
 )
-from cloudaudit.inventory.load import _decode, _read_text, _yaml_line
+from cloudaudit.inventory.load import decode_document, read_text, yaml_line
 from cloudaudit.inventory.models import AliasKind, ProviderAlias
 
 _RECORD_KEYS = frozenset({"type", "ttl", "value", "values", "octodns", "dynamic", "geo"})
@@ -53,11 +53,11 @@ def parse_zone_file(text: str, source: str, zone: str | None = None) -> DnsCodeI
 
 def parse_config(text: str, source: str) -> DnsCodeImport:
     """Every zone of an octoDNS configuration sourced from a YamlProvider directory."""
-    data = _decode(text, source, "yaml")
+    data = decode_document(text, source, "yaml")
     records = ZoneSet(source)
 
     def at(*loc: str | int) -> Where:
-        return Where(field=_path(loc) or None, locate=lambda: _yaml_line(text, loc))
+        return Where(field=_path(loc) or None, locate=lambda: yaml_line(text, loc))
 
     providers = records.expect(data.get("providers"), dict, at("providers"))
     zones = records.expect(data.get("zones"), dict, at("zones"))
@@ -86,7 +86,7 @@ def parse_config(text: str, source: str) -> DnsCodeImport:
                 # octoDNS's own default when a YamlProvider has no file for a zone: empty.
                 records.note(f"no file {path} for zone {zone_name}: empty zone", zone_where)
                 continue
-            zone_text, zone_source = _read_text(path)
+            zone_text, zone_source = read_text(path)
             read_zone_file(records, zone_text, zone_source, zone_name, source_name=zone_source)
     return records.build()
 
@@ -95,7 +95,7 @@ def read_zone_file(
     records: ZoneSet, text: str, source: str, zone_name: str, source_name: str | None = None
 ) -> None:
     """Add one zone file's records to ``records`` (errors name ``source_name`` or ``source``)."""
-    data = _decode(text, source, "yaml")
+    data = decode_document(text, source, "yaml")
     where_file = source_name or source
     previous, records.source = records.source, where_file
     try:
@@ -106,7 +106,7 @@ def read_zone_file(
 
 def _read_records(records: ZoneSet, text: str, data: Any, zone_name: str) -> None:
     def at(*loc: str | int) -> Where:
-        return Where(field=_path(loc) or None, locate=lambda: _yaml_line(text, loc))
+        return Where(field=_path(loc) or None, locate=lambda: yaml_line(text, loc))
 
     zone = records.zone(zone_name, at())
     if data is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from cloudaudit.inventory.dnscode.records import AUDITED_TYPES, DnsCodeImport, Where, ZoneSet, child
-from cloudaudit.inventory.load import _decode
+from cloudaudit.inventory.load import decode_document
 from cloudaudit.inventory.models import AliasKind, ProviderAlias
 
 
@@ -21,7 +21,7 @@ def is_route53(data: Any) -> bool:
 
 
 def parse(text: str, source: str) -> DnsCodeImport:
-    data = _decode(text, source, "json")
+    data = decode_document(text, source, "json")
     records = ZoneSet(source)
     top = Where(field="ResourceRecordSets")
     sets = records.require(data, "ResourceRecordSets", list, Where())

@@ -26,7 +26,7 @@ from cloudaudit.inventory.dnscode.records import (
     child,
     cloudflare_edge,
 )
-from cloudaudit.inventory.load import _decode
+from cloudaudit.inventory.load import decode_document
 from cloudaudit.inventory.models import AliasKind, ProviderAlias
 
 _AZURE_TYPES = {
@@ -53,7 +53,7 @@ def is_terraform(data: Any) -> bool:
 
 
 def parse(text: str, source: str) -> DnsCodeImport:
-    data = _decode(text, source, "json")
+    data = decode_document(text, source, "json")
     records = ZoneSet(source)
     key = "planned_values" if "planned_values" in data else "values"
     plan = key == "planned_values"
